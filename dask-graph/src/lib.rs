@@ -1,0 +1,81 @@
+//! # dask-graph: the shared task-graph format
+//!
+//! Every collection of dask-rs (arrays, dataframes, bags, delayed values) builds graphs
+//! in this format, and every scheduler (synchronous, threads, processes) executes them.
+//! The crate knows nothing of arrays, dataframes, threads or processes; it is the
+//! contract between the two sides.
+//!
+//! ```text
+//!  collections ──build──▶ Graph (Arc-shared Layers of Key → Node)
+//!                              │ Plan::build: cull → inline → fuse_linear → order
+//!                              ▼
+//!                            Plan (dense ids, CSR deps/dependents, priorities)
+//!                              │ Scheduler::execute (+ Callback events)
+//!                              ▼
+//!                        Vec<Value> for the requested keys
+//! ```
+//!
+//! ## Design decisions
+//!
+//! * **Keys** ([`Key`]) are one pointer: an `Arc` holding a shared name, an optional
+//!   block index and a precomputed hash. Names come from [`tokenize`], a portable
+//!   XXH3-128 hash, so equal expressions get equal keys in every run and on every
+//!   machine, and merged graphs share work.
+//! * **Values** ([`Value`]) are type-erased `Arc`s that know their size ([`Data`], like
+//!   Dask's `sizeof`) and can be taken by value when unique, so kernels can work in
+//!   place on inputs nobody else needs. Codecs ([`Codec`]) registered by stable name
+//!   let a value cross a process boundary; encoding a type without one is an error
+//!   naming the type.
+//! * **Operations** ([`Op`]) are either *registered* plain functions (a `linkme`
+//!   distributed slice: known to a re-executed worker binary without start-up code) or
+//!   *local* closures for in-process schedulers. Dependencies are explicit arguments
+//!   ([`Arg::Key`]), never inferred by scanning values.
+//! * **Graphs** ([`Graph`]) are lists of `Arc`-shared named [`Layer`]s: adding an
+//!   operation adds a layer, merging costs O(layers).
+//! * **Plans** ([`Plan`]) are what schedulers run: culled, optimized
+//!   ([`optimize`]), compiled to dense ids and flat arrays, ordered ([`order`]). All
+//!   of it is linear in the number of tasks and iterative (a million-task chain is fine).
+//!   Every node compiles to a small program of steps, so fused tasks run through the
+//!   same code as plain ones and errors still name the original key.
+//! * **Schedulers** implement [`Scheduler`]; the [`SyncScheduler`] here is the reference.
+//!   The public conformance suite ([`testing`], feature `testing`) is what every
+//!   scheduler crate runs against itself.
+
+pub mod codec;
+mod csr;
+pub mod dot;
+mod error;
+mod graph;
+mod ir;
+mod key;
+mod op;
+pub mod optimize;
+pub mod order;
+mod plan;
+mod program;
+mod scheduler;
+mod sync;
+mod task;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod value;
+
+pub use codec::{CODECS, Codec, Encoded, codec_by_name, codec_names};
+pub use csr::Csr;
+pub use error::{BoxError, Error, Result};
+pub use graph::{Graph, GraphIndex, Layer};
+pub use key::{Key, KeyHasher, KeyMap, Tokenize, Tokenizer, tokenize};
+pub use op::{
+    ArgError, Args, IDENTITY, LocalOp, OPERATIONS, Op, OpFn, OpResult, RegisteredOp, operation,
+    operation_names, registry_fingerprint,
+};
+pub use optimize::Optimizations;
+pub use plan::{Plan, TaskId};
+pub use program::panic_message;
+pub use scheduler::{Callback, Callbacks, Scheduler, compute, compute_with};
+pub use sync::SyncScheduler;
+pub use task::{Arg, Fused, Node, Step, StepArg, Task};
+pub use value::{Data, TypeMismatch, Value};
+
+#[doc(hidden)]
+pub use linkme as __linkme;

@@ -1,0 +1,199 @@
+//! Project automation for the dask-rs workspace, run as `cargo xtask <command>`
+//! (an alias in `.cargo/config.toml` for `cargo run --quiet --package xtask --`).
+//!
+//! Commands:
+//!
+//! * `ci` — what CI runs, in order, stopping at the first failure: formatting
+//!   (`cargo fmt --all -- --check`), lints (`cargo clippy --workspace --all-targets --
+//!   -D warnings`), then the tests with the README's command ([`TEST_COMMAND`]).
+//! * `bench [--quick]` — builds the `dask-graph` benchmarks in release mode and prints a
+//!   table of end-to-end figures (build, plan, sync execution of a million-task graph, a
+//!   10,000-task chain); `--quick` uses 100,000 tasks.
+//! * `tidy` — repository hygiene: crate roots start with a `//!` doc comment, the README
+//!   states [`TEST_COMMAND`], and no source file contains a leftover debugging macro.
+//! * `help` — usage.
+//!
+//! Exit codes: 0 success, 1 a step or check failed, 2 bad usage.
+//!
+//! The crate uses only `std`, so it builds in seconds and never needs the network.
+
+mod bench;
+mod ci;
+mod tidy;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The command that runs every test of the workspace. The README must state it verbatim
+/// (checked by `cargo xtask tidy`), and `cargo xtask ci` runs exactly this.
+pub const TEST_COMMAND: &str = "cargo test --workspace --all-features";
+
+/// Exit code for a bad command line.
+const EXIT_USAGE: u8 = 2;
+
+/// What to do, parsed from the command line.
+#[derive(Debug, PartialEq, Eq)]
+enum Command {
+    /// Format check, clippy, tests.
+    Ci,
+    /// The end-to-end benchmark report.
+    Bench {
+        /// 100,000 tasks instead of 1,000,000.
+        quick: bool,
+    },
+    /// Repository hygiene checks.
+    Tidy,
+    /// Print usage.
+    Help,
+}
+
+/// The usage text.
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  ci              cargo fmt --check, cargo clippy -D warnings, then the README's tests
+  bench [--quick] end-to-end figures for a 1M-task graph (--quick: 100k tasks)
+  tidy            check crate docs, the README's test command, leftover dbg!/todo!
+  help            print this message
+
+exit codes: 0 ok, 1 failure, 2 usage";
+
+/// Parses the arguments after the program name.
+fn parse_args<S: AsRef<str>>(args: &[S]) -> Result<Command, String> {
+    let Some((cmd, rest)) = args.split_first() else {
+        return Err("no command given".to_string());
+    };
+    let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+    let no_options = |command: Command| match rest.first() {
+        None => Ok(command),
+        Some(extra) => Err(format!(
+            "`{}` takes no arguments, got `{extra}`",
+            cmd.as_ref()
+        )),
+    };
+    match cmd.as_ref() {
+        "ci" => no_options(Command::Ci),
+        "tidy" => no_options(Command::Tidy),
+        "help" | "-h" | "--help" => Ok(Command::Help),
+        "bench" => {
+            let mut quick = false;
+            for arg in rest {
+                match arg {
+                    "--quick" => quick = true,
+                    other => return Err(format!("unknown option for `bench`: `{other}`")),
+                }
+            }
+            Ok(Command::Bench { quick })
+        }
+        other => Err(format!("unknown command `{other}`")),
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match parse_args(&args) {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("error: {message}\n\n{USAGE}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let root = workspace_root();
+    let result = match command {
+        Command::Help => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Command::Ci => ci::run(&root),
+        Command::Bench { quick } => bench::run(&root, quick),
+        Command::Tidy => tidy::run(&root),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a program to completion with inherited standard streams in `dir`; an error
+/// message (naming `step`) unless it exits successfully.
+fn run_step(
+    step: &str,
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Result<(), String> {
+    let shown = std::iter::once(program)
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    eprintln!("xtask: [{step}] $ {shown}");
+    let status = std::process::Command::new(program)
+        .args(args)
+        .envs(envs.iter().copied())
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("step `{step}` could not start `{program}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("step `{step}` failed ({status}): {shown}"))
+    }
+}
+
+/// The `cargo` that launched us (`$CARGO`), or `cargo` from `PATH`.
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parse_args(&["ci"]), Ok(Command::Ci));
+        assert_eq!(parse_args(&["tidy"]), Ok(Command::Tidy));
+        assert_eq!(parse_args(&["help"]), Ok(Command::Help));
+        assert_eq!(parse_args(&["--help"]), Ok(Command::Help));
+        assert_eq!(parse_args(&["bench"]), Ok(Command::Bench { quick: false }));
+        assert_eq!(
+            parse_args(&["bench", "--quick"]),
+            Ok(Command::Bench { quick: true })
+        );
+    }
+
+    #[test]
+    fn rejects_bad_usage() {
+        let none: [&str; 0] = [];
+        assert!(parse_args(&none).is_err());
+        let err = parse_args(&["deploy"]).unwrap_err();
+        assert!(err.contains("deploy"), "{err}");
+        let err = parse_args(&["bench", "--slow"]).unwrap_err();
+        assert!(err.contains("--slow"), "{err}");
+        assert!(parse_args(&["ci", "extra"]).is_err());
+    }
+
+    #[test]
+    fn usage_lists_every_command() {
+        for cmd in ["ci", "bench", "tidy", "help"] {
+            assert!(USAGE.contains(&format!("\n  {cmd} ")), "{cmd}");
+        }
+    }
+
+    #[test]
+    fn workspace_root_holds_the_workspace_manifest() {
+        assert!(workspace_root().join("Cargo.toml").is_file());
+        assert!(workspace_root().join("xtask").is_dir());
+    }
+}
