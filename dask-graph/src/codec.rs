@@ -184,6 +184,42 @@ pub fn serde_decode<T: serde::de::DeserializeOwned + crate::Data>(
 #[macro_export]
 macro_rules! register_serde_codec {
     ($ty:ty, $name:expr) => {
+        $crate::register_codec!(
+            $ty,
+            $name,
+            $crate::codec::serde_encode::<$ty>,
+            $crate::codec::serde_decode::<$ty>
+        );
+    };
+}
+
+/// Registers a hand-written codec for a type, in one line: the encoder appends bytes to
+/// a `Vec<u8>` (the value is guaranteed to be of the type), the decoder makes a
+/// [`Value`] from them. For large buffers (array blocks) write raw little-endian data
+/// with a small header instead of going through serde.
+///
+/// ```
+/// use dask_graph::{register_codec, Value, BoxError};
+/// struct Celsius(f64);
+/// impl dask_graph::Data for Celsius {}
+/// fn enc(v: &Value, out: &mut Vec<u8>) -> Result<(), BoxError> {
+///     out.extend_from_slice(&v.get::<Celsius>()?.0.to_le_bytes());
+///     Ok(())
+/// }
+/// fn dec(bytes: &[u8]) -> Result<Value, BoxError> {
+///     let raw: [u8; 8] = bytes.try_into().map_err(|_| "expected 8 bytes")?;
+///     Ok(Value::new(Celsius(f64::from_le_bytes(raw))))
+/// }
+/// register_codec!(Celsius, "doc-example-celsius", enc, dec);
+///
+/// let e = Value::new(Celsius(21.5)).encode().unwrap();
+/// assert_eq!(e.bytes.len(), 8);
+/// let back = Value::decode(&e.codec, &e.bytes).unwrap();
+/// assert_eq!(back.downcast_ref::<Celsius>().map(|c| c.0), Some(21.5));
+/// ```
+#[macro_export]
+macro_rules! register_codec {
+    ($ty:ty, $name:expr, $encode:expr, $decode:expr) => {
         const _: () = {
             #[$crate::__linkme::distributed_slice($crate::CODECS)]
             #[linkme(crate = $crate::__linkme)]
@@ -191,8 +227,8 @@ macro_rules! register_serde_codec {
                 name: $name,
                 type_id: ::std::any::TypeId::of::<$ty>,
                 type_name: ::std::any::type_name::<$ty>,
-                encode: $crate::codec::serde_encode::<$ty>,
-                decode: $crate::codec::serde_decode::<$ty>,
+                encode: $encode,
+                decode: $decode,
             };
         };
     };

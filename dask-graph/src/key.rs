@@ -40,8 +40,41 @@ pub struct Key {
 
 struct KeyInner {
     name: Arc<str>,
-    /// `None` for a plain name; `Some` (possibly empty) for a block key.
-    index: Option<Box<[u32]>>,
+    index: BlockIndex,
+}
+
+/// A block index stored inline up to three dimensions (no allocation), on the heap
+/// beyond.
+#[derive(Clone)]
+enum BlockIndex {
+    None,
+    Inline { len: u8, idx: [u32; 3] },
+    Heap(Box<[u32]>),
+}
+
+impl BlockIndex {
+    fn new(index: Option<&[u32]>) -> BlockIndex {
+        match index {
+            None => BlockIndex::None,
+            Some(i) if i.len() <= 3 => {
+                let mut idx = [0u32; 3];
+                idx[..i.len()].copy_from_slice(i);
+                BlockIndex::Inline {
+                    len: i.len() as u8,
+                    idx,
+                }
+            }
+            Some(i) => BlockIndex::Heap(i.into()),
+        }
+    }
+
+    fn get(&self) -> Option<&[u32]> {
+        match self {
+            BlockIndex::None => None,
+            BlockIndex::Inline { len, idx } => Some(&idx[..*len as usize]),
+            BlockIndex::Heap(b) => Some(b),
+        }
+    }
 }
 
 impl Key {
@@ -52,22 +85,25 @@ impl Key {
 
     /// A key with a block index, e.g. `Key::with_index("x-1a2b", [0, 3])`.
     pub fn with_index(name: impl Into<Arc<str>>, index: impl AsRef<[u32]>) -> Key {
-        Key::from_parts(name.into(), Some(index.as_ref().into()))
+        Key::from_parts(name.into(), Some(index.as_ref()))
     }
 
     /// A block key sharing an existing name allocation (the fast path used when a layer
     /// creates thousands of keys with the same name).
     pub fn block(name: &Arc<str>, index: &[u32]) -> Key {
-        Key::from_parts(Arc::clone(name), Some(index.into()))
+        Key::from_parts(Arc::clone(name), Some(index))
     }
 
-    fn from_parts(name: Arc<str>, index: Option<Box<[u32]>>) -> Key {
+    fn from_parts(name: Arc<str>, index: Option<&[u32]>) -> Key {
         let mut h = rustc_hash::FxHasher::default();
         name.hash(&mut h);
         index.hash(&mut h);
         Key {
             hash: mix(h.finish()),
-            inner: Arc::new(KeyInner { name, index }),
+            inner: Arc::new(KeyInner {
+                name,
+                index: BlockIndex::new(index),
+            }),
         }
     }
 
@@ -83,7 +119,7 @@ impl Key {
 
     /// The block index, if this is a block key.
     pub fn index(&self) -> Option<&[u32]> {
-        self.inner.index.as_deref()
+        self.inner.index.get()
     }
 }
 
@@ -125,7 +161,7 @@ impl PartialEq for Key {
         Arc::ptr_eq(&self.inner, &other.inner)
             || (self.hash == other.hash
                 && self.inner.name == other.inner.name
-                && self.inner.index == other.inner.index)
+                && self.inner.index.get() == other.inner.index.get())
     }
 }
 
@@ -145,7 +181,7 @@ impl Ord for Key {
         self.inner
             .name
             .cmp(&other.inner.name)
-            .then_with(|| self.inner.index.cmp(&other.inner.index))
+            .then_with(|| self.inner.index.get().cmp(&other.inner.index.get()))
     }
 }
 
@@ -157,7 +193,7 @@ impl PartialOrd for Key {
 
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.inner.index {
+        match self.inner.index.get() {
             None => f.write_str(&self.inner.name),
             Some(index) => {
                 write!(f, "('{}'", self.inner.name)?;
@@ -190,17 +226,14 @@ impl From<String> for Key {
 
 impl Serialize for Key {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (&*self.inner.name, self.inner.index.as_deref()).serialize(s)
+        (&*self.inner.name, self.inner.index.get()).serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
         let (name, index): (String, Option<Vec<u32>>) = Deserialize::deserialize(d)?;
-        Ok(Key::from_parts(
-            name.into(),
-            index.map(Vec::into_boxed_slice),
-        ))
+        Ok(Key::from_parts(name.into(), index.as_deref()))
     }
 }
 
@@ -409,6 +442,18 @@ mod tests {
         assert!(Key::new("w") < a);
         assert!(Key::new("x") < a, "a plain name sorts before its blocks");
         assert_ne!(Key::new("x"), Key::with_index("x", []));
+    }
+
+    #[test]
+    fn long_block_indices_behave_like_short_ones() {
+        let a = Key::with_index("x", [1, 2, 3, 4]);
+        assert_eq!(a, Key::with_index("x", vec![1, 2, 3, 4]));
+        assert_eq!(a.index(), Some(&[1u32, 2, 3, 4][..]));
+        assert_eq!(a.to_string(), "('x', 1, 2, 3, 4)");
+        assert!(Key::with_index("x", [1, 2, 3]) < a);
+        assert!(a < Key::with_index("x", [1, 2, 4]));
+        let back: Key = postcard::from_bytes(&postcard::to_stdvec(&a).unwrap()).unwrap();
+        assert_eq!(back, a);
     }
 
     #[test]

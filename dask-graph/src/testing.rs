@@ -31,12 +31,19 @@ pub type SchedulerRef = Arc<dyn Scheduler>;
 // ---------------------------------------------------------------------------------------
 // Registered test operations.
 
-fn add(args: Args) -> OpResult {
+/// The sum of the `i64` arguments from position `from` on; overflow is an error.
+fn sum_from(args: &Args, from: usize) -> Result<i64, crate::BoxError> {
     let mut sum = 0i64;
-    for i in 0..args.len() {
-        sum += *args.get::<i64>(i)?;
+    for i in from..args.len() {
+        sum = sum
+            .checked_add(*args.get::<i64>(i)?)
+            .ok_or("integer overflow in a sum")?;
     }
-    Ok(Value::new(sum))
+    Ok(sum)
+}
+
+fn add(args: Args) -> OpResult {
+    Ok(Value::new(sum_from(&args, 0)?))
 }
 
 register_op!(
@@ -98,11 +105,7 @@ fn counted_add(args: Args) -> OpResult {
         let mut g = COUNTERS.lock().unwrap_or_else(|p| p.into_inner());
         *g.get_or_insert_with(HashMap::new).entry(token).or_insert(0) += 1;
     }
-    let mut sum = 0i64;
-    for i in 1..args.len() {
-        sum += *args.get::<i64>(i)?;
-    }
-    Ok(Value::new(sum))
+    Ok(Value::new(sum_from(&args, 1)?))
 }
 
 register_op!(

@@ -99,23 +99,23 @@ impl<T: Data> Data for Arc<T> {
     }
 }
 
+/// Shallow size of a map plus the sizes of its entries.
+fn map_nbytes<'a, K: Data, V: Data>(
+    shallow: usize,
+    entries: impl Iterator<Item = (&'a K, &'a V)>,
+) -> usize {
+    shallow + entries.map(|(k, v)| k.nbytes() + v.nbytes()).sum::<usize>()
+}
+
 impl<K: Data, V: Data, S: Send + Sync + 'static> Data for std::collections::HashMap<K, V, S> {
     fn nbytes(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + self
-                .iter()
-                .map(|(k, v)| k.nbytes() + v.nbytes())
-                .sum::<usize>()
+        map_nbytes(std::mem::size_of::<Self>(), self.iter())
     }
 }
 
 impl<K: Data, V: Data> Data for std::collections::BTreeMap<K, V> {
     fn nbytes(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + self
-                .iter()
-                .map(|(k, v)| k.nbytes() + v.nbytes())
-                .sum::<usize>()
+        map_nbytes(std::mem::size_of::<Self>(), self.iter())
     }
 }
 

@@ -301,3 +301,58 @@ fn independent_reductions_run_one_at_a_time() {
     // row's 8 blocks are ever held at a time.
     assert!(peak <= 49 + 8, "peak {peak}");
 }
+
+/// `(x - x.mean(axis=1)).sum()` on a 20 × 8 grid of blocks (summed row by row, then
+/// across rows): each row's blocks are needed twice (for the row mean, then for the
+/// subtraction), so an order that loads the whole array before subtracting would hold
+/// all 160 blocks. A good order finishes one row at a time.
+#[test]
+fn centring_rows_holds_about_one_row_of_blocks() {
+    let (rows, cols) = (20u32, 8u32);
+    let mut l = Layer::new("centre");
+    let mut row_totals = Vec::new();
+    for i in 0..rows {
+        let xs: Vec<Key> = (0..cols)
+            .map(|j| {
+                let k = Key::with_index("x", [i, j]);
+                l.task(k.clone(), &ADD, vec![]);
+                k
+            })
+            .collect();
+        let sums: Vec<Key> = xs
+            .iter()
+            .map(|x| {
+                let k = Key::with_index("blocksum", x.index().unwrap());
+                l.task(k.clone(), &ADD, vec![Arg::Key(x.clone())]);
+                k
+            })
+            .collect();
+        let mean = Key::with_index("mean", [i]);
+        l.task(mean.clone(), &ADD, sums.into_iter().map(Arg::Key).collect());
+        let centred: Vec<Arg> = xs
+            .iter()
+            .map(|x| {
+                let y = Key::with_index("centred", x.index().unwrap());
+                l.task(
+                    y.clone(),
+                    &ADD,
+                    vec![Arg::Key(x.clone()), Arg::Key(mean.clone())],
+                );
+                Arg::Key(y)
+            })
+            .collect();
+        let row_total = Key::with_index("rowtotal", [i]);
+        l.task(row_total.clone(), &ADD, centred);
+        row_totals.push(Arg::Key(row_total));
+    }
+    l.task("total", &ADD, row_totals);
+    let g = Graph::from_layers([l]);
+    for opts in [Optimizations::cull_only(), Optimizations::all()] {
+        let plan = Plan::build(&g, &[Key::new("total")], &opts).unwrap();
+        let peak = plan.memory_pressure().into_iter().max().unwrap();
+        // The optimum: one row's blocks and their block sums (the mean takes all of
+        // them at once), plus the totals of the rows already finished.
+        let bound = 2 * cols as usize + (rows as usize - 1);
+        assert!(peak <= bound, "peak {peak} > {bound} ({opts:?})");
+    }
+}
