@@ -39,7 +39,10 @@ pub static CODECS: [Codec];
 struct CodecIndex {
     by_type: HashMap<TypeId, &'static Codec>,
     by_name: HashMap<&'static str, &'static Codec>,
+    /// Names registered twice.
     duplicates: Vec<&'static str>,
+    /// Types with two codecs (by type name).
+    duplicate_types: Vec<TypeId>,
 }
 
 fn index() -> &'static CodecIndex {
@@ -49,12 +52,15 @@ fn index() -> &'static CodecIndex {
             by_type: HashMap::new(),
             by_name: HashMap::new(),
             duplicates: Vec::new(),
+            duplicate_types: Vec::new(),
         };
         for codec in CODECS.iter() {
             if idx.by_name.insert(codec.name, codec).is_some() {
                 idx.duplicates.push(codec.name);
             }
-            idx.by_type.insert((codec.type_id)(), codec);
+            if idx.by_type.insert((codec.type_id)(), codec).is_some() {
+                idx.duplicate_types.push((codec.type_id)());
+            }
         }
         idx
     })
@@ -131,6 +137,13 @@ impl Value {
         let codec = codec_for(self).ok_or_else(|| Error::NoCodec {
             type_name: self.type_name().to_string(),
         })?;
+        if index().duplicate_types.contains(&self.type_id_of_inner()) {
+            return Err(Error::DuplicateCodecType {
+                type_name: self.type_name().to_string(),
+            });
+        }
+        // A codec whose name is taken twice could not be decoded on the other side.
+        codec_by_name(codec.name)?;
         (codec.encode)(self, out).map_err(|source| Error::Codec {
             codec: codec.name,
             action: "encode",

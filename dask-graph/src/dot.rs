@@ -1,7 +1,7 @@
 //! Graphviz pictures of graphs and plans.
 //!
 //! Built on `petgraph`'s DOT writer: tasks are circles labelled with their operation,
-//! data values are boxes, aliases are dashed; a plan's tasks can be coloured by priority
+//! fused tasks double circles, data values boxes, aliases dashed ellipses; a plan's tasks can be coloured by priority
 //! (order) or by memory pressure, blue for early/low to red for late/high. Rendering to
 //! SVG or PNG shells out to Graphviz's `dot` program when it is installed, and says so
 //! clearly when it is not.
@@ -135,12 +135,28 @@ pub fn plan_to_dot(plan: &Plan, colour: Colour) -> String {
                 Some(pressure_by_id[id as usize] as f64 / max_pressure as f64)
             }
         };
-        let mut attrs = String::from("shape=circle");
+        let (shape, dashed) = match (plan.num_steps(id), plan.node(id)) {
+            (1, Node::Data(_)) => ("box", false),
+            (1, Node::Alias(_)) => ("ellipse", true),
+            (1, _) => ("circle", false),
+            _ => ("doublecircle", false),
+        };
+        let mut styles = Vec::new();
+        if dashed {
+            styles.push("dashed");
+        }
+        if fraction.is_some() {
+            styles.push("filled");
+        }
+        let mut attrs = format!("shape={shape}");
+        if !styles.is_empty() {
+            let _ = write!(attrs, " style=\"{}\"", styles.join(","));
+        }
         if let Some(f) = fraction {
             // Hue 0.66 (blue) for 0 down to 0.0 (red) for 1.
             let _ = write!(
                 attrs,
-                " style=filled fillcolor=\"{:.3} 0.5 1.0\"",
+                " fillcolor=\"{:.3} 0.5 1.0\"",
                 0.66 * (1.0 - f.clamp(0.0, 1.0))
             );
         }

@@ -44,6 +44,52 @@ pub enum Error {
         /// The other layer defining it.
         second: String,
     },
+    /// One layer defines the same key twice.
+    #[error("key {key} is defined twice in layer `{layer}`")]
+    DuplicateKeyInLayer {
+        /// The key.
+        key: Key,
+        /// The layer.
+        layer: String,
+    },
+    /// Two different layers were given the same name.
+    #[error(
+        "two different layers are named `{name}`; a layer's name must identify its contents (use `tokenize`)"
+    )]
+    LayerConflict {
+        /// The name.
+        name: String,
+    },
+    /// A fused task has no steps.
+    #[error("fused task {key} has no steps")]
+    EmptyFused {
+        /// The task.
+        key: Key,
+    },
+    /// A scheduler passed a task the wrong number of inputs.
+    #[error("task {key} takes {expected} input value(s) but was given {found}")]
+    WrongInputCount {
+        /// The task.
+        key: Key,
+        /// Its number of distinct dependencies.
+        expected: usize,
+        /// What the scheduler passed.
+        found: usize,
+    },
+    /// A task id outside the plan.
+    #[error("task id {id} is not in the plan (it has {len} tasks)")]
+    NoSuchTask {
+        /// The id.
+        id: u32,
+        /// Number of tasks in the plan.
+        len: usize,
+    },
+    /// The graph has more nodes or edges than the planner can number.
+    #[error("the graph is too large to plan: {what}")]
+    TooLarge {
+        /// What overflowed.
+        what: String,
+    },
     /// A fused step refers to a step that does not come before it.
     #[error("task {key}: step {step} refers to step {refers_to}, which does not come before it")]
     InvalidStep {
@@ -93,6 +139,12 @@ pub enum Error {
         kind: &'static str,
         /// The name.
         name: String,
+    },
+    /// Two codecs are registered for one type (which one would encode is ambiguous).
+    #[error("two codecs are registered for values of type `{type_name}`")]
+    DuplicateCodecType {
+        /// The Rust type name.
+        type_name: String,
     },
     /// No codec is registered for this type.
     #[error(
@@ -151,6 +203,9 @@ impl Error {
         match self {
             Error::UnknownKey { key }
             | Error::DuplicateKey { key, .. }
+            | Error::DuplicateKeyInLayer { key, .. }
+            | Error::EmptyFused { key }
+            | Error::WrongInputCount { key, .. }
             | Error::InvalidStep { key, .. }
             | Error::TaskFailed { key, .. }
             | Error::TaskPanicked { key, .. }

@@ -98,6 +98,9 @@ impl Layer {
 pub struct Graph {
     layers: Vec<Arc<Layer>>,
     by_name: HashMap<Arc<str>, usize>,
+    /// Names given to two layers with different contents (reported when the graph is
+    /// indexed, planned or validated).
+    conflicts: Vec<String>,
 }
 
 impl Graph {
@@ -115,13 +118,32 @@ impl Graph {
         g
     }
 
-    /// Adds a layer (kept once if a layer of that name is already present).
+    /// Adds a layer. A layer whose name is already present is the same layer (names are
+    /// tokens of contents) and is kept once; if the two differ (other keys), the graph
+    /// remembers the conflict and planning it fails with [`Error::LayerConflict`] rather
+    /// than silently dropping one of them. Sharing one `Arc` costs nothing to check;
+    /// independently built layers of the same name are compared key by key.
     pub fn add_layer(&mut self, layer: impl Into<Arc<Layer>>) -> &mut Self {
         let layer = layer.into();
-        if !self.by_name.contains_key(&layer.name) {
-            self.by_name
-                .insert(Arc::clone(&layer.name), self.layers.len());
-            self.layers.push(layer);
+        match self.by_name.get(&layer.name) {
+            None => {
+                self.by_name
+                    .insert(Arc::clone(&layer.name), self.layers.len());
+                self.layers.push(layer);
+            }
+            Some(&i) => {
+                let existing = &self.layers[i];
+                let same = Arc::ptr_eq(existing, &layer)
+                    || (existing.len() == layer.len()
+                        && existing
+                            .nodes
+                            .iter()
+                            .zip(&layer.nodes)
+                            .all(|((a, _), (b, _))| a == b));
+                if !same && !self.conflicts.iter().any(|c| **c == *layer.name) {
+                    self.conflicts.push(layer.name.to_string());
+                }
+            }
         }
         self
     }
@@ -130,6 +152,11 @@ impl Graph {
     pub fn merge(&mut self, other: &Graph) -> &mut Self {
         for l in &other.layers {
             self.add_layer(Arc::clone(l));
+        }
+        for c in &other.conflicts {
+            if !self.conflicts.contains(c) {
+                self.conflicts.push(c.clone());
+            }
         }
         self
     }
@@ -196,15 +223,26 @@ pub struct GraphIndex<'g> {
 
 impl<'g> GraphIndex<'g> {
     fn new(graph: &'g Graph) -> Result<GraphIndex<'g>> {
+        if let Some(name) = graph.conflicts.first() {
+            return Err(Error::LayerConflict { name: name.clone() });
+        }
         let mut map: KeyMap<(u32, u32)> = KeyMap::default();
         map.reserve(graph.len());
         for (li, layer) in graph.layers.iter().enumerate() {
             for (ni, (k, _)) in layer.nodes.iter().enumerate() {
                 if let Some((lj, _)) = map.insert(k.clone(), (li as u32, ni as u32)) {
-                    return Err(Error::DuplicateKey {
-                        key: k.clone(),
-                        first: graph.layers[lj as usize].name.to_string(),
-                        second: layer.name.to_string(),
+                    let first = graph.layers[lj as usize].name.to_string();
+                    return Err(if lj as usize == li {
+                        Error::DuplicateKeyInLayer {
+                            key: k.clone(),
+                            layer: first,
+                        }
+                    } else {
+                        Error::DuplicateKey {
+                            key: k.clone(),
+                            first,
+                            second: layer.name.to_string(),
+                        }
                     });
                 }
             }

@@ -1,13 +1,16 @@
 //! The dense intermediate form between a [`Graph`] and a [`Plan`](crate::Plan).
 //!
-//! Building it resolves every key once (missing keys and cycles are found here, before
-//! anything runs) and numbers the nodes densely in a structural order: requested keys
-//! first, then dependencies as a depth-first walk discovers them, in argument order.
+//! Building it resolves every reference once, walking the graph layer by layer so that
+//! memory is read sequentially, and gives each node the id of its position in the graph.
+//! Culling then keeps what the requested keys reach; missing dependencies and cycles in
+//! what is kept are reported here, before anything runs (those in culled-away parts do
+//! not matter).
 //!
-//! It is built for million-task graphs: a node is a `(layer, position)` reference into
-//! the graph plus a slice of a flat dependency array — no per-node allocation. Only the
-//! nodes an optimization rewrites get a materialised [`Program`]. (On the machines we
-//! measure on, first-touch page faults dominate the cost of allocation-heavy designs.)
+//! It is built for million-task graphs: a node is its position in the graph plus a
+//! slice of a flat dependency array — no per-node allocation. Only the nodes an
+//! optimization rewrites get a materialised [`Program`]. (On the machines we measure
+//! on, first-touch page faults and random access into large tables dominate the cost of
+//! allocation-heavy designs.)
 
 use std::sync::Arc;
 
@@ -24,8 +27,10 @@ use crate::task::{Arg, Fused, Node, Step, StepArg, Task};
 /// A node an optimization rewrote.
 pub(crate) struct Rewritten {
     pub prog: Program,
-    /// Distinct node ids referenced by `prog`, in first-use order.
+    /// Distinct node ids referenced by `prog`.
     pub deps: Vec<u32>,
+    /// Whether every step is a cheap operation (kept, not recomputed: programs grow).
+    pub cheap: bool,
 }
 
 pub(crate) struct Ir<'g> {
@@ -62,7 +67,13 @@ impl<'g> Ir<'g> {
         let mut total = 0u32;
         for l in layers {
             layer_start.push(total);
-            total += l.len() as u32;
+            total = u32::try_from(l.len())
+                .ok()
+                .and_then(|n| total.checked_add(n))
+                .filter(|&t| t < u32::MAX)
+                .ok_or_else(|| Error::TooLarge {
+                    what: format!("more than {} nodes", u32::MAX - 1),
+                })?;
         }
         layer_start.push(total);
         let n = total as usize;
@@ -115,7 +126,9 @@ impl<'g> Ir<'g> {
                         }
                     }
                 }
-                offsets.push(targets.len() as u32);
+                offsets.push(u32::try_from(targets.len()).map_err(|_| Error::TooLarge {
+                    what: format!("more than {} dependency edges", u32::MAX),
+                })?);
                 id += 1;
             }
         }
@@ -304,6 +317,19 @@ impl<'g> Ir<'g> {
         }
     }
 
+    /// The node's program, moved out when it was rewritten (the node then reads as
+    /// written again until [`Ir::set_program`]); for nodes that are dying or about to be
+    /// rewritten, so that chains of rewrites stay linear.
+    pub fn take_program(&mut self, id: u32) -> Program {
+        match self.rewritten[id as usize].take() {
+            Some(r) => {
+                self.dependents = None;
+                r.prog
+            }
+            None => self.program(id),
+        }
+    }
+
     /// Replaces a node's program (its dependencies are recomputed from it).
     pub fn set_program(&mut self, id: u32, prog: Program) {
         let mut refs: Vec<u32> = Vec::new();
@@ -314,8 +340,14 @@ impl<'g> Ir<'g> {
                 }
             }
         }
-        let deps = distinct(&refs);
-        self.rewritten[id as usize] = Some(Box::new(Rewritten { prog, deps }));
+        let cheap = prog.is_cheap();
+        self.set_program_with_deps(id, prog, distinct(&refs), cheap);
+    }
+
+    /// Replaces a node's program whose distinct dependencies (in any order) and
+    /// cheapness the caller already knows.
+    pub fn set_program_with_deps(&mut self, id: u32, prog: Program, deps: Vec<u32>, cheap: bool) {
+        self.rewritten[id as usize] = Some(Box::new(Rewritten { prog, deps, cheap }));
         self.dependents = None;
     }
 
@@ -392,11 +424,7 @@ impl<'g> Ir<'g> {
 
 fn check_steps(key: &Key, f: &Fused) -> Result<()> {
     if f.steps.is_empty() {
-        return Err(Error::InvalidStep {
-            key: key.clone(),
-            step: 0,
-            refers_to: 0,
-        });
+        return Err(Error::EmptyFused { key: key.clone() });
     }
     for (si, s) in f.steps.iter().enumerate() {
         for a in &s.args {

@@ -268,6 +268,12 @@ pub enum ArgError {
         /// How many there are.
         len: usize,
     },
+    /// An argument already taken with [`Args::take`].
+    #[error("argument {index} was already taken by value")]
+    Taken {
+        /// The position.
+        index: usize,
+    },
     /// An argument of the wrong type.
     #[error("argument {index}: {mismatch}")]
     Type {
@@ -313,10 +319,14 @@ impl Args {
 
     /// Argument `index` as a type-erased value.
     pub fn value(&self, index: usize) -> Result<&Value, ArgError> {
-        self.values.get(index).ok_or(ArgError::Missing {
+        let v = self.values.get(index).ok_or(ArgError::Missing {
             index,
             len: self.values.len(),
-        })
+        })?;
+        if v.is::<Taken>() {
+            return Err(ArgError::Taken { index });
+        }
+        Ok(v)
     }
 
     /// Argument `index` as a `&T`.
@@ -339,6 +349,9 @@ impl Args {
             .values
             .get_mut(index)
             .ok_or(ArgError::Missing { index, len })?;
+        if slot.is::<Taken>() {
+            return Err(ArgError::Taken { index });
+        }
         if !slot.is::<T>() {
             return Err(ArgError::Type {
                 index,

@@ -96,6 +96,9 @@ pub fn fuse_linear(graph: &Graph, keys: &[Key]) -> Result<Graph> {
     Ok(ir.to_graph())
 }
 
+/// Data values larger than this are substituted only into a single user.
+pub const INLINE_DATA_LIMIT: usize = 64 * 1024;
+
 enum Kind {
     Literal(PArg),
     Alias(u32),
@@ -116,7 +119,7 @@ fn classify(ir: &Ir<'_>, v: u32) -> Kind {
                 _ => {}
             }
         }
-        return if prog.is_cheap() {
+        return if r.cheap {
             Kind::CheapTask
         } else {
             Kind::Other
@@ -136,8 +139,9 @@ fn classify(ir: &Ir<'_>, v: u32) -> Kind {
 enum Pending {
     /// References to node `.0` become `.1`.
     Replace(u32, PArg),
-    /// Node `.0`'s program is prepended; references to it become its last step.
-    Merge(u32, Program),
+    /// Node `.0`'s program (with its dependencies `.2`) is prepended; references to it
+    /// become its last step.
+    Merge(u32, Program, Vec<u32>),
 }
 
 pub(crate) fn inline_ir(ir: &mut Ir<'_>) {
@@ -152,43 +156,62 @@ pub(crate) fn inline_ir(ir: &mut Ir<'_>) {
         if ir.is_requested[vi] || !ir.alive[vi] {
             continue;
         }
+        let kind = classify(ir, v);
+        if matches!(kind, Kind::Other) {
+            continue;
+        }
         // Exactly the live dependents: a node loses a dependency only when that
         // dependency is processed, and gains one only from nodes processed later.
-        let users: Vec<u32> = dependents
+        let users = dependents
             .get(vi)
             .iter()
             .copied()
-            .filter(|&w| ir.alive[w as usize])
-            .collect();
-        if users.is_empty() {
-            continue;
-        }
-        match classify(ir, v) {
+            .filter(|&w| ir.alive[w as usize]);
+        match kind {
             Kind::Literal(lit) => {
-                for &w in &users {
+                // A large value used by several tasks stays one node: copied into each
+                // user it would cross a process boundary once per user.
+                if let PArg::Literal(value) = &lit
+                    && value.nbytes() > INLINE_DATA_LIMIT
+                    && users.clone().nth(1).is_some()
+                {
+                    continue;
+                }
+                let mut any = false;
+                for w in users {
+                    any = true;
                     pending
                         .entry(w)
                         .or_default()
                         .push(Pending::Replace(v, lit.clone()));
                 }
-                ir.alive[vi] = false;
+                ir.alive[vi] &= !any;
             }
             Kind::Alias(t) => {
-                for &w in &users {
+                let mut any = false;
+                for w in users {
+                    any = true;
                     pending
                         .entry(w)
                         .or_default()
                         .push(Pending::Replace(v, PArg::Node(t)));
                 }
-                ir.alive[vi] = false;
+                ir.alive[vi] &= !any;
             }
-            Kind::CheapTask if users.len() == 1 => {
-                let prog = ir.program(v);
-                pending
-                    .entry(users[0])
-                    .or_default()
-                    .push(Pending::Merge(v, prog));
-                ir.alive[vi] = false;
+            // Folding a cheap task into its only user never widens the user: a task
+            // with several inputs stays a task of its own, so a tree of cheap
+            // reductions keeps its shape (parallelism, and memory bounded by `order`).
+            Kind::CheapTask if ir.deps(v).len() <= 1 => {
+                let mut users = users;
+                if let (Some(w), None) = (users.next(), users.next()) {
+                    let deps = ir.deps(v).to_vec();
+                    let prog = ir.take_program(v);
+                    pending
+                        .entry(w)
+                        .or_default()
+                        .push(Pending::Merge(v, prog, deps));
+                    ir.alive[vi] = false;
+                }
             }
             Kind::CheapTask | Kind::Other => {}
         }
@@ -197,15 +220,34 @@ pub(crate) fn inline_ir(ir: &mut Ir<'_>) {
 }
 
 fn apply(ir: &mut Ir<'_>, w: u32, changes: Vec<Pending>) {
-    let prog = ir.program(w);
+    let old_deps = ir.deps(w).to_vec();
+    let prog = ir.take_program(w);
     let mut map: FxHashMap<u32, PArg> = FxHashMap::default();
     let mut steps: Vec<PStep> = Vec::new();
+    let mut deps: Vec<u32> = Vec::new();
     for c in changes {
+        // The first merged program's steps need no renumbering: reuse its vector, so a
+        // chain of merges stays linear.
+        if steps.is_empty()
+            && let Pending::Merge(v, vprog, vdeps) = c
+        {
+            steps = vprog.steps;
+            deps.extend(vdeps);
+            map.insert(
+                v,
+                PArg::Step {
+                    j: steps.len() as u32 - 1,
+                    last: false,
+                },
+            );
+            continue;
+        }
         match c {
             Pending::Replace(v, arg) => {
                 map.insert(v, arg);
             }
-            Pending::Merge(v, vprog) => {
+            Pending::Merge(v, vprog, vdeps) => {
+                deps.extend(vdeps);
                 let offset = steps.len() as u32;
                 for mut s in vprog.steps {
                     for a in &mut s.args {
@@ -225,6 +267,8 @@ fn apply(ir: &mut Ir<'_>, w: u32, changes: Vec<Pending>) {
             }
         }
     }
+    // Merged programs are all cheap; the result is cheap if `w`'s own steps are.
+    let cheap = prog.is_cheap();
     let offset = steps.len() as u32;
     for mut s in prog.steps {
         for a in &mut s.args {
@@ -240,7 +284,14 @@ fn apply(ir: &mut Ir<'_>, w: u32, changes: Vec<Pending>) {
         }
         steps.push(s);
     }
-    ir.set_program(w, Program { steps });
+    for d in old_deps {
+        match map.get(&d) {
+            None => deps.push(d),
+            Some(PArg::Node(t)) => deps.push(*t),
+            Some(_) => {}
+        }
+    }
+    ir.set_program_with_deps(w, Program { steps }, crate::ir::distinct(&deps), cheap);
 }
 
 pub(crate) fn fuse_ir(ir: &mut Ir<'_>) {
@@ -275,14 +326,14 @@ pub(crate) fn fuse_ir(ir: &mut Ir<'_>) {
         if next[head] == u32::MAX || has_prev[head] || !ir.alive[head] {
             continue;
         }
-        let mut acc = ir.program(head as u32);
+        let mut acc = ir.take_program(head as u32);
         ir.alive[head] = false;
         let mut prev = head as u32;
         let mut cur = next[head];
         loop {
             let offset = acc.steps.len() as u32;
             let last = offset - 1;
-            for mut s in ir.program(cur).steps {
+            for mut s in ir.take_program(cur).steps {
                 for a in &mut s.args {
                     match a {
                         PArg::Node(d) if *d == prev => {

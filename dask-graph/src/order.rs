@@ -17,9 +17,11 @@
 //!    loading a new root in the middle of a pull, any sink made ready so far is run
 //!    first ("finish what you can before reading more").
 //!
-//! Ties are broken by dense id, and ids are assigned structurally (request order, then
-//! argument order), so the result depends on the graph's shape, never on how keys are
-//! spelled. Everything is iterative (no recursion depth limits) and runs in
+//! Ties are broken by dense id, and a node's id is its position in the graph (layer
+//! after layer, in insertion order), so the result depends on the graph's shape and the
+//! order it was built in, never on how keys are spelled. (DESIGN.md suggests breaking
+//! ties by key order; that would make the order depend on spelling, which the same
+//! document rules out, so structure wins.) Everything is iterative (no recursion depth limits) and runs in
 //! O(edges + roots·log roots).
 //!
 //! [`memory_pressure`] replays an order on one worker and reports how many results are
@@ -37,17 +39,15 @@ pub struct Ordering {
     pub priority: Vec<u32>,
 }
 
-/// Orders the DAG given by `deps` (and its transpose `dependents`).
-///
-/// # Panics
-/// If the graph has a cycle; plans are checked for cycles before they are ordered.
-pub fn order(deps: &Csr, dependents: &Csr) -> Ordering {
-    let topo = toposort(deps, dependents).expect("plans are acyclic");
-    order_with_topo(deps, dependents, &topo)
+/// Orders the DAG given by `deps` (and its transpose `dependents`); a cycle is returned
+/// as `Err` with the ids on it, each depending on the next.
+pub fn order(deps: &Csr, dependents: &Csr) -> Result<Ordering, Vec<u32>> {
+    let topo = toposort(deps, dependents)?;
+    Ok(order_with_topo(deps, dependents, &topo))
 }
 
 /// [`order`], given a topological order of the graph (dependencies first).
-pub fn order_with_topo(deps: &Csr, dependents: &Csr, topo: &[u32]) -> Ordering {
+pub(crate) fn order_with_topo(deps: &Csr, dependents: &Csr, topo: &[u32]) -> Ordering {
     let n = deps.len();
 
     // height: longest path (in edges) to a sink; desc: approximate descendant count;
@@ -60,7 +60,7 @@ pub fn order_with_topo(deps: &Csr, dependents: &Csr, topo: &[u32]) -> Ordering {
         let mut d = 0u64;
         for &w in dependents.get(v) {
             h = h.max(height[w as usize] + 1);
-            d = d.saturating_add(desc[w as usize] + 1);
+            d = d.saturating_add(desc[w as usize].saturating_add(1));
         }
         height[v] = h;
         desc[v] = d;
@@ -235,7 +235,8 @@ impl State<'_> {
 
 /// Replays `order` on one worker: how many results are held just before each task
 /// runs (entry `i` is for the `i`-th task in the order). A result is released when its
-/// last dependent has run, unless `keep[t]` (a requested result).
+/// last dependent has run, unless `keep[t]` (a requested result). `order` should be a
+/// topological order; if it is not, counts are still finite (never below zero).
 pub fn memory_pressure(order: &[u32], deps: &Csr, dependents: &Csr, keep: &[bool]) -> Vec<usize> {
     let n = deps.len();
     let mut remaining: Vec<u32> = (0..n).map(|v| dependents.degree(v) as u32).collect();
@@ -245,9 +246,9 @@ pub fn memory_pressure(order: &[u32], deps: &Csr, dependents: &Csr, keep: &[bool
         out.push(held);
         for &d in deps.get(v as usize) {
             let r = &mut remaining[d as usize];
-            *r -= 1;
+            *r = r.saturating_sub(1);
             if *r == 0 && !keep[d as usize] {
-                held -= 1;
+                held = held.saturating_sub(1);
             }
         }
         if remaining[v as usize] > 0 || keep[v as usize] {

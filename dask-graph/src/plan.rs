@@ -30,6 +30,9 @@ use crate::value::Value;
 pub type TaskId = u32;
 
 /// A compiled, optimized, ordered graph. Cheap to clone.
+///
+/// Accessors taking a [`TaskId`] panic if it is not below [`Plan::len`], like slice
+/// indexing; [`Plan::run_task`] returns an error instead.
 #[derive(Clone)]
 pub struct Plan(Arc<PlanInner>);
 
@@ -105,6 +108,12 @@ impl Plan {
     /// The key of task `id`.
     pub fn key(&self, id: TaskId) -> &Key {
         &self.entry(id).0
+    }
+
+    /// The graph node task `id` came from, as written (before optimizations rewrote it;
+    /// see [`Plan::num_steps`] and [`Plan::op_names`] for what runs).
+    pub fn node(&self, id: TaskId) -> &Node {
+        &self.entry(id).1
     }
 
     /// Every key, by id.
@@ -232,15 +241,18 @@ impl Plan {
     /// fused task's), the operation and the cause. Pass values by move where this task is
     /// the last consumer so that operations can reuse their buffers.
     pub fn run_task(&self, id: TaskId, inputs: Vec<Value>) -> Result<Value> {
+        if id as usize >= self.len() {
+            return Err(Error::NoSuchTask {
+                id,
+                len: self.len(),
+            });
+        }
         let want = self.0.deps.degree(id as usize);
         if inputs.len() != want {
-            return Err(Error::Scheduler {
-                scheduler: "(plan)".into(),
-                message: format!(
-                    "task {} needs {want} inputs, the scheduler passed {}",
-                    self.key(id),
-                    inputs.len()
-                ),
+            return Err(Error::WrongInputCount {
+                key: self.key(id).clone(),
+                expected: want,
+                found: inputs.len(),
             });
         }
         let (key, node) = self.entry(id);

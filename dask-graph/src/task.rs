@@ -128,13 +128,23 @@ impl Node {
 
     /// The distinct keys this node depends on, in first-use order.
     pub fn dependencies(&self) -> Vec<Key> {
-        let mut out: Vec<Key> = Vec::new();
-        self.for_each_dependency(|k| {
-            if !out.contains(k) {
-                out.push(k.clone())
+        let mut all: Vec<&Key> = Vec::new();
+        self.for_each_dependency(|k| all.push(k));
+        if all.len() <= 16 {
+            let mut out: Vec<Key> = Vec::with_capacity(all.len());
+            for k in all {
+                if !out.contains(k) {
+                    out.push(k.clone());
+                }
             }
-        });
-        out
+            out
+        } else {
+            let mut seen: crate::KeyMap<()> = crate::KeyMap::default();
+            all.into_iter()
+                .filter(|k| seen.insert((*k).clone(), ()).is_none())
+                .cloned()
+                .collect()
+        }
     }
 
     /// A short description for messages and pictures: the operation name, `data` or

@@ -51,6 +51,15 @@ register_op!(
     pub ADD = "testing.add" => add
 );
 
+register_op!(
+    /// `testing.inc`: its `i64` argument plus one; marked cheap, so `inline` folds it.
+    pub INC = "testing.inc" => |a: Args| {
+        let x = *a.get::<i64>(0)?;
+        Ok(Value::new(x.checked_add(1).ok_or("integer overflow")?))
+    },
+    cheap
+);
+
 fn fail(args: Args) -> OpResult {
     let why = args
         .get::<String>(0)
@@ -219,6 +228,8 @@ pub enum Event {
 pub struct Recorder {
     /// The events, in the order they fired.
     pub events: Mutex<Vec<Event>>,
+    /// The `nbytes` reported by `posttask`, by key.
+    pub nbytes: Mutex<HashMap<Key, usize>>,
 }
 
 impl Recorder {
@@ -244,7 +255,11 @@ impl Callback for Recorder {
     fn pretask(&self, key: &Key, worker: usize) {
         self.push(Event::Pre(key.clone(), worker))
     }
-    fn posttask(&self, key: &Key, worker: usize, _elapsed: Duration, _nbytes: usize) {
+    fn posttask(&self, key: &Key, worker: usize, _elapsed: Duration, nbytes: usize) {
+        self.nbytes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.clone(), nbytes);
         self.push(Event::Post(key.clone(), worker))
     }
     fn finish(&self, ok: bool) {
@@ -264,7 +279,7 @@ fn run(
 
 /// A binary-tree sum over `leaves` data leaves `0..leaves`, the root named `total`.
 pub fn tree_sum_graph(leaves: usize) -> Graph {
-    let mut data = Layer::new("leaves");
+    let mut data = Layer::new(crate::tokenize("leaves", &leaves));
     let mut level: Vec<Key> = (0..leaves)
         .map(|i| {
             let key = Key::with_index("leaf", [i as u32]);
@@ -272,7 +287,7 @@ pub fn tree_sum_graph(leaves: usize) -> Graph {
             key
         })
         .collect();
-    let mut sums = Layer::new("sums");
+    let mut sums = Layer::new(crate::tokenize("sums", &leaves));
     let name: Arc<str> = Arc::from("sum");
     let mut depth = 0u32;
     while level.len() > 1 {
@@ -601,6 +616,12 @@ pub fn callbacks_fire_once_per_task(s: &SchedulerRef) {
             assert!(*i < j, "pretask before posttask for {k}");
             assert_eq!(*w, w2, "same worker for {k}");
         }
+        let nbytes = rec.nbytes.lock().unwrap_or_else(|p| p.into_inner());
+        assert_eq!(
+            nbytes.get(&Key::new("total")),
+            Some(&8),
+            "posttask reports the i64's size"
+        );
     }
 }
 
@@ -617,9 +638,27 @@ pub fn long_chain_runs(s: &SchedulerRef) {
             vec![Arg::Key(Key::block(&name, &[i - 1])), lit(1)],
         );
     }
+    // A second chain of cheap operations, which `inline` folds step by step.
+    let cheap: Arc<str> = Arc::from("cheap-chain");
+    l.task(Key::block(&cheap, &[0]), &ADD, vec![lit(1)]);
+    for i in 1..n {
+        l.task(
+            Key::block(&cheap, &[i]),
+            &INC,
+            vec![Arg::Key(Key::block(&cheap, &[i - 1]))],
+        );
+    }
+    l.task(
+        "both",
+        &ADD,
+        vec![
+            Arg::Key(Key::block(&name, &[n - 1])),
+            Arg::Key(Key::block(&cheap, &[n - 1])),
+        ],
+    );
     let g = Graph::from_layers([l]);
-    let last = Key::block(&name, &[n - 1]);
-    for opts in [Optimizations::none(), Optimizations::all()] {
+    let last = Key::new("both");
+    for opts in all_optimizations() {
         // Run on a thread with a small stack: recursion over the chain would overflow.
         let s2 = Arc::clone(s);
         let g2 = g.clone();
@@ -631,7 +670,7 @@ pub fn long_chain_runs(s: &SchedulerRef) {
             .join()
             .expect("no panic")
             .unwrap();
-        assert_eq!(as_i64(&out[0]), n as i64, "{opts:?}");
+        assert_eq!(as_i64(&out[0]), 2 * n as i64, "{opts:?}");
     }
 }
 
@@ -665,10 +704,35 @@ pub fn nested_compute_completes(s: &SchedulerRef) {
     assert_eq!(as_i64(&out[0]), expect);
 }
 
+/// For schedulers that cannot run closures: a graph containing one is refused before any
+/// task runs, with an [`Error::Unsupported`] naming the task.
+pub fn refuses_local_ops_up_front(s: &SchedulerRef) {
+    let t = fresh_token();
+    let mut l = Layer::new("l");
+    l.task("first", &COUNTED_ADD, vec![tok(t), lit(1)])
+        .task(
+            "closure",
+            crate::Op::local("a-closure", |a| Ok(a.value(0)?.clone())),
+            vec![k("first")],
+        )
+        .task("last", &COUNTED_ADD, vec![tok(t), k("closure")]);
+    let g = Graph::from_layers([l]);
+    for opts in all_optimizations() {
+        let err = run(s, &g, &["last"], &opts).unwrap_err();
+        match &err {
+            Error::Unsupported { key, .. } => assert_eq!(key.name(), "closure", "{opts:?}"),
+            other => panic!("expected the closure to be refused, got {other}"),
+        }
+        assert!(err.to_string().contains("closure"));
+    }
+    assert_eq!(count(t), 0, "no task may run");
+}
+
 /// Expands to one `#[test]` per conformance case for the scheduler built by `$make`
 /// (an expression giving something that converts into `Arc<dyn Scheduler>`).
 ///
-/// `local_ops = false` skips the cases that need closures inside tasks.
+/// `local_ops = false` is for schedulers that cannot run closures: it skips the cases
+/// that need them and checks instead that such graphs are refused up front.
 #[macro_export]
 macro_rules! conformance_tests {
     ($make:expr) => {
@@ -694,6 +758,13 @@ macro_rules! conformance_tests {
             if $local {
                 let s: $crate::testing::SchedulerRef = $make;
                 $crate::testing::nested_compute_completes(&s);
+            }
+        }
+        #[test]
+        fn refuses_local_ops_up_front() {
+            if !$local {
+                let s: $crate::testing::SchedulerRef = $make;
+                $crate::testing::refuses_local_ops_up_front(&s);
             }
         }
     };

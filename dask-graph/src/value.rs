@@ -136,12 +136,6 @@ data_tuple!(A B);
 data_tuple!(A B C);
 data_tuple!(A B C D);
 
-impl Data for Value {
-    fn nbytes(&self) -> usize {
-        self.nbytes
-    }
-}
-
 /// A computed result: a cheaply clonable, thread-safe, type-erased handle.
 ///
 /// ```

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use dask_graph::testing::{ADD, as_i64, k, lit};
 use dask_graph::{
-    Arg, Args, Error, Fused, Graph, Key, Layer, Node, Op, OpResult, Optimizations, Plan, Step,
-    StepArg, SyncScheduler, Value, compute, compute_with, dot, register_op,
+    Arg, Args, Error, Fused, Graph, Key, Layer, Node, Op, OpResult, Optimizations, Plan, Scheduler,
+    Step, StepArg, SyncScheduler, Value, compute, compute_with, dot, register_op,
 };
 
 fn layer(name: &str, f: impl FnOnce(&mut Layer)) -> Layer {
@@ -222,4 +222,212 @@ fn rendering_needs_graphviz_and_says_so() {
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn two_different_layers_with_one_name_are_an_error_not_a_silent_drop() {
+    let a = Graph::from_layers([layer("inputs", |l| {
+        l.data("x", Value::new(1i64));
+    })]);
+    let b = Graph::from_layers([layer("inputs", |l| {
+        l.data("y", Value::new(2i64));
+    })]);
+    let merged = Graph::merged([&a, &b]);
+    let err = compute(&merged, &["y".into()], &SyncScheduler).unwrap_err();
+    assert!(
+        matches!(&err, Error::LayerConflict { name } if name == "inputs"),
+        "{err}"
+    );
+    // The same layer built twice (same name, same keys) is one layer.
+    let again = Graph::from_layers([layer("inputs", |l| {
+        l.data("x", Value::new(1i64));
+    })]);
+    let merged = Graph::merged([&a, &again]);
+    assert_eq!(merged.layers().len(), 1);
+    assert_eq!(
+        as_i64(&compute(&merged, &["x".into()], &SyncScheduler).unwrap()[0]),
+        1
+    );
+    // Test graphs of different sizes merge without clashing.
+    let t4 = dask_graph::testing::tree_sum_graph(4);
+    let t8 = dask_graph::testing::tree_sum_graph(8);
+    let g = Graph::merged([&t4, &t8]);
+    assert!(
+        matches!(g.validate(), Err(Error::DuplicateKey { .. })),
+        "both define `total`"
+    );
+}
+
+#[test]
+fn a_key_twice_in_one_layer_is_named_as_such() {
+    let g = Graph::from_layers([layer("only", |l| {
+        l.data("x", Value::new(1i64)).data("x", Value::new(2i64));
+    })]);
+    let err = g.validate().unwrap_err();
+    assert_eq!(err.to_string(), "key x is defined twice in layer `only`");
+}
+
+#[test]
+fn an_empty_fused_task_is_rejected() {
+    let g = Graph::from_layers([layer("l", |l| {
+        l.insert(Key::new("f"), Node::Fused(Fused { steps: vec![] }));
+    })]);
+    let err = g.validate().unwrap_err();
+    assert_eq!(err.to_string(), "fused task f has no steps");
+}
+
+#[test]
+fn run_task_checks_ids_and_input_counts() {
+    let g = Graph::from_layers([layer("l", |l| {
+        l.data("a", Value::new(1i64)).task("b", &ADD, vec![k("a")]);
+    })]);
+    let plan = Plan::build(&g, &["b".into()], &Optimizations::none()).unwrap();
+    let b = plan.id_of(&"b".into()).unwrap();
+    let err = plan.run_task(b, vec![]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "task b takes 1 input value(s) but was given 0"
+    );
+    let err = plan.run_task(100, vec![]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "task id 100 is not in the plan (it has 2 tasks)"
+    );
+}
+
+#[test]
+fn an_argument_taken_twice_is_reported() {
+    let mut args = Args::new(vec![Value::new(vec![1u8])]);
+    let _: Vec<u8> = args.take(0).unwrap();
+    let err = args.take::<Vec<u8>>(0).unwrap_err();
+    assert_eq!(err.to_string(), "argument 0 was already taken by value");
+    assert_eq!(
+        args.get::<Vec<u8>>(0).unwrap_err().to_string(),
+        "argument 0 was already taken by value"
+    );
+}
+
+/// 100 levels of `a_i = f(a_{i-1}, b_{i-1})`, `b_i = f(a_{i-1}, b_{i-1})`: the number of
+/// paths doubles per level, which once overflowed the ordering's descendant estimate.
+#[test]
+fn a_lattice_with_exponentially_many_paths_plans() {
+    let mut l = Layer::new("lattice");
+    l.task(Key::with_index("a", [0]), &ADD, vec![lit(1)]).task(
+        Key::with_index("b", [0]),
+        &ADD,
+        vec![lit(0)],
+    );
+    for i in 1..100u32 {
+        for name in ["a", "b"] {
+            l.task(
+                Key::with_index(name, [i]),
+                &ADD,
+                vec![
+                    Arg::Key(Key::with_index("a", [i - 1])),
+                    Arg::Key(Key::with_index("b", [i - 1])),
+                ],
+            );
+        }
+    }
+    let g = Graph::from_layers([l]);
+    for opts in dask_graph::testing::all_optimizations() {
+        let plan = Plan::build(&g, &[Key::with_index("a", [99])], &opts).unwrap();
+        assert!(plan.len() <= 200);
+        if opts.cull {
+            // (Without culling every level runs, and level 64 overflows an i64: an error
+            // naming that task, checked below.)
+            let keys = [Key::with_index("a", [30])];
+            let out = compute_with(&g, &keys, &SyncScheduler, &opts, &()).unwrap();
+            assert_eq!(as_i64(&out[0]), 1 << 29, "{opts:?}");
+        } else {
+            let err = SyncScheduler.execute(&plan, &()).unwrap_err();
+            assert!(err.to_string().contains("integer overflow"), "{err}");
+        }
+    }
+}
+
+/// A reduction tree of cheap operations keeps its shape: inlining never folds a task
+/// with several inputs into its user, so parallelism and bounded memory survive.
+#[test]
+fn inlining_keeps_a_tree_of_cheap_operations_a_tree() {
+    fn cheap_sum(a: Args) -> OpResult {
+        Ok(Value::new(a.all::<i64>()?.into_iter().sum::<i64>()))
+    }
+    register_op!(CHEAP_SUM = "tests.cheap_sum" => cheap_sum, cheap);
+    let mut l = Layer::new("cheap-tree");
+    let mut level: Vec<Key> = (0..1024u32)
+        .map(|i| {
+            let key = Key::with_index("leaf", [i]);
+            l.task(key.clone(), &ADD, vec![lit(1)]);
+            key
+        })
+        .collect();
+    let mut depth = 0;
+    while level.len() > 1 {
+        depth += 1;
+        level = level
+            .chunks(2)
+            .enumerate()
+            .map(|(i, pair)| {
+                let key = Key::with_index("node", [depth, i as u32]);
+                l.task(
+                    key.clone(),
+                    &CHEAP_SUM,
+                    pair.iter().cloned().map(Arg::Key).collect(),
+                );
+                key
+            })
+            .collect();
+    }
+    let g = Graph::from_layers([l]);
+    let root = level[0].clone();
+    let all = Plan::build(&g, std::slice::from_ref(&root), &Optimizations::all()).unwrap();
+    let plain = Plan::build(&g, std::slice::from_ref(&root), &Optimizations::cull_only()).unwrap();
+    assert_eq!(all.len(), plain.len());
+    let peak = |p: &Plan| p.memory_pressure().into_iter().max().unwrap();
+    assert_eq!(peak(&all), peak(&plain));
+    assert!(peak(&all) <= 11);
+    assert_eq!(as_i64(&SyncScheduler.execute(&all, &()).unwrap()[0]), 1024);
+}
+
+/// Large data used by several tasks stays one node; small data is substituted.
+#[test]
+fn only_small_data_is_copied_into_several_users() {
+    for (len, expect_tasks) in [(10usize, 2usize), (1 << 20, 3)] {
+        let g = Graph::from_layers([layer("l", |l| {
+            l.data("big", Value::new(vec![1u8; len]))
+                .task("u1", &MAKE_LEN, vec![k("big")])
+                .task("u2", &MAKE_LEN, vec![k("big")]);
+        })]);
+        let plan = Plan::build(&g, &["u1".into(), "u2".into()], &Optimizations::all()).unwrap();
+        assert_eq!(plan.len(), expect_tasks, "data of {len} bytes");
+        let out = SyncScheduler.execute(&plan, &()).unwrap();
+        assert_eq!(as_i64(&out[1]), len as i64);
+    }
+}
+
+fn len_of(a: Args) -> OpResult {
+    Ok(Value::new(a.get::<Vec<u8>>(0)?.len() as i64))
+}
+register_op!(MAKE_LEN = "tests.len_of" => len_of);
+
+#[test]
+fn a_task_with_many_dependencies_draws_and_plans_in_linear_time() {
+    let n = 50_000u32;
+    let g = Graph::from_layers([layer("wide", |l| {
+        for i in 0..n {
+            l.task(Key::with_index("x", [i]), &ADD, vec![lit(1)]);
+        }
+        l.task(
+            "sum",
+            &ADD,
+            (0..n)
+                .map(|i| Arg::Key(Key::with_index("x", [i])))
+                .collect(),
+        );
+    })]);
+    let text = dot::graph_to_dot(&g);
+    assert_eq!(text.matches(" -> ").count(), n as usize);
+    let out = compute(&g, &["sum".into()], &SyncScheduler).unwrap();
+    assert_eq!(as_i64(&out[0]), n as i64);
 }
