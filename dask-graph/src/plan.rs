@@ -10,7 +10,7 @@
 //! A plan is a cheap-to-clone handle (`Arc` inside) so that thread pools and process
 //! pools can hold it for the duration of a compute.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
 
@@ -18,7 +18,7 @@ use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Layer};
 use crate::ir::Ir;
-use crate::key::Key;
+use crate::key::{Key, KeyMap};
 use crate::op::{Args, Op};
 use crate::optimize::{Optimizations, fuse_ir, inline_ir};
 use crate::order::{Ordering, memory_pressure, order_with_topo};
@@ -56,6 +56,8 @@ struct PlanInner {
     ordering: Ordering,
     requested: Vec<TaskId>,
     is_requested: Vec<bool>,
+    /// Key → id, built on the first [`Plan::id_of`].
+    ids: OnceLock<KeyMap<TaskId>>,
 }
 
 impl Plan {
@@ -121,9 +123,17 @@ impl Plan {
         (0..self.len() as TaskId).map(|i| self.key(i))
     }
 
-    /// The id of `key`, if it is in the plan (a linear scan).
+    /// The id of `key`, if it is in the plan (an index is built on the first call).
     pub fn id_of(&self, key: &Key) -> Option<TaskId> {
-        (0..self.len() as TaskId).find(|&i| self.key(i) == key)
+        self.0
+            .ids
+            .get_or_init(|| {
+                (0..self.len() as TaskId)
+                    .map(|i| (self.key(i).clone(), i))
+                    .collect()
+            })
+            .get(key)
+            .copied()
     }
 
     /// Dependencies of `id` (distinct), in the order the task receives them.
@@ -377,6 +387,7 @@ fn finalize(ir: Ir<'_>) -> Plan {
         ordering,
         requested,
         is_requested,
+        ids: OnceLock::new(),
     }))
 }
 

@@ -738,7 +738,13 @@ macro_rules! conformance_tests {
     ($make:expr) => {
         $crate::conformance_tests!($make, local_ops = true);
     };
-    ($make:expr, local_ops = $local:expr) => {
+    ($make:expr, local_ops = true) => {
+        $crate::conformance_tests!(@common $make; nested_compute_completes);
+    };
+    ($make:expr, local_ops = false) => {
+        $crate::conformance_tests!(@common $make; refuses_local_ops_up_front);
+    };
+    (@common $make:expr; $($extra:ident),*) => {
         $crate::conformance_tests!(@cases $make;
             computes_requested_keys,
             tree_sum_matches_reference,
@@ -752,21 +758,8 @@ macro_rules! conformance_tests {
             results_are_released_after_their_last_dependent,
             callbacks_fire_once_per_task,
             long_chain_runs
+            $(, $extra)*
         );
-        #[test]
-        fn nested_compute_completes() {
-            if $local {
-                let s: $crate::testing::SchedulerRef = $make;
-                $crate::testing::nested_compute_completes(&s);
-            }
-        }
-        #[test]
-        fn refuses_local_ops_up_front() {
-            if !$local {
-                let s: $crate::testing::SchedulerRef = $make;
-                $crate::testing::refuses_local_ops_up_front(&s);
-            }
-        }
     };
     (@cases $make:expr; $($case:ident),*) => {
         $(

@@ -30,3 +30,34 @@ fn sync_runs_tasks_exactly_in_priority_order() {
         assert_eq!(ran, expected);
     }
 }
+
+/// A scheduler that, like a process pool, cannot run closures: it refuses them up front
+/// and otherwise runs the plan synchronously. It checks the suite's `local_ops = false`
+/// variant (the refusal case) and shows how such a scheduler uses
+/// [`Plan::first_local_op`].
+mod without_closures {
+    use std::sync::Arc;
+
+    use dask_graph::{Callback, Error, Plan, Result, Scheduler, SyncScheduler, Value};
+
+    struct NoClosures;
+
+    impl Scheduler for NoClosures {
+        fn name(&self) -> &str {
+            "no-closures"
+        }
+
+        fn execute(&self, plan: &Plan, callbacks: &dyn Callback) -> Result<Vec<Value>> {
+            if let Some((_, key, op)) = plan.first_local_op() {
+                return Err(Error::Unsupported {
+                    scheduler: self.name().to_string(),
+                    key: key.clone(),
+                    reason: format!("operation `{}` is a closure", op.name()),
+                });
+            }
+            SyncScheduler.execute(plan, callbacks)
+        }
+    }
+
+    dask_graph::conformance_tests!(Arc::new(NoClosures), local_ops = false);
+}
