@@ -75,7 +75,7 @@ pub use program::panic_message;
 pub use scheduler::{Callback, Callbacks, Scheduler, compute, compute_with};
 pub use sync::SyncScheduler;
 pub use task::{Arg, Fused, Node, Step, StepArg, Task};
-pub use value::{Data, TypeMismatch, Value};
+pub use value::{Data, TypeMismatch, Value, short_type_name};
 
 #[doc(hidden)]
 pub use linkme as __linkme;

@@ -307,7 +307,8 @@ impl Args {
         self.values.is_empty()
     }
 
-    /// The argument values.
+    /// The argument values (an argument already taken with [`Args::take`] shows as an
+    /// empty placeholder).
     pub fn values(&self) -> &[Value] {
         &self.values
     }

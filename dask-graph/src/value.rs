@@ -251,13 +251,51 @@ impl Value {
 
 impl fmt::Debug for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Value<{}>({} bytes)", self.type_name, self.nbytes)
+        write!(
+            f,
+            "Value<{}>({} bytes)",
+            short_type_name(self.type_name),
+            self.nbytes
+        )
     }
+}
+
+/// A type name without module paths, for messages: `alloc::vec::Vec<alloc::string::String>`
+/// becomes `Vec<String>`.
+///
+/// ```
+/// assert_eq!(dask_graph::short_type_name("alloc::vec::Vec<f64>"), "Vec<f64>");
+/// assert_eq!(
+///     dask_graph::short_type_name("std::collections::HashMap<alloc::string::String, (i64, my::Point)>"),
+///     "HashMap<String, (i64, Point)>"
+/// );
+/// ```
+pub fn short_type_name(full: &str) -> String {
+    let mut out = String::with_capacity(full.len());
+    let mut segment = String::new();
+    let flush = |segment: &mut String, out: &mut String| {
+        out.push_str(segment.rsplit("::").next().unwrap_or(segment));
+        segment.clear();
+    };
+    for c in full.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            segment.push(c);
+        } else {
+            flush(&mut segment, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut segment, &mut out);
+    out
 }
 
 /// A value was not of the type a task expected.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("expected a value of type `{expected}`, found `{found}`")]
+#[error(
+    "expected a value of type `{}`, found `{}`",
+    short_type_name(expected),
+    short_type_name(found)
+)]
 pub struct TypeMismatch {
     /// The type asked for.
     pub expected: &'static str,
@@ -287,7 +325,11 @@ mod tests {
         let v = Value::new(1i64);
         let err = v.get::<String>().unwrap_err();
         assert_eq!(err.found, "i64");
-        assert!(err.to_string().contains("alloc::string::String"));
+        assert_eq!(err.expected, "alloc::string::String");
+        assert_eq!(
+            err.to_string(),
+            "expected a value of type `String`, found `i64`"
+        );
     }
 
     #[test]

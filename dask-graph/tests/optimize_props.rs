@@ -340,7 +340,12 @@ fn dag() -> impl Strategy<Value = Dag> {
         .prop_map(|(raw, layers, requested)| normalise(raw, layers, requested))
 }
 
+/// `cases` per property, unless `PROPTEST_CASES` asks for more (for long soak runs).
 fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(cases);
     ProptestConfig {
         cases,
         failure_persistence: None,
