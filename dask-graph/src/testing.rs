@@ -2,8 +2,11 @@
 //!
 //! Every scheduler crate runs the whole suite against itself with one line:
 //!
-//! ```ignore
-//! dask_graph::conformance_tests!(std::sync::Arc::new(MyScheduler::new()));
+//! ```no_run
+//! # use dask_graph::SyncScheduler as MyScheduler;
+//! // In a scheduler crate's `tests/conformance.rs`:
+//! dask_graph::conformance_tests!(std::sync::Arc::new(MyScheduler));
+//! # fn main() {}
 //! ```
 //!
 //! which expands to one `#[test]` per case, so a failure names the case. Schedulers that
