@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 use linkme::distributed_slice;
 
 use crate::error::{BoxError, Error};
+use crate::registry::NameIndex;
 use crate::value::Value;
 
 /// A registered codec: a stable name and a pair of functions.
@@ -37,50 +38,35 @@ pub struct Codec {
 pub static CODECS: [Codec];
 
 struct CodecIndex {
+    names: NameIndex<Codec>,
     by_type: HashMap<TypeId, &'static Codec>,
-    by_name: HashMap<&'static str, &'static Codec>,
-    /// Names registered twice.
-    duplicates: Vec<&'static str>,
-    /// Types with two codecs (by type name).
+    /// Types with two codecs (which one would encode is ambiguous).
     duplicate_types: Vec<TypeId>,
 }
 
 fn index() -> &'static CodecIndex {
     static INDEX: OnceLock<CodecIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut idx = CodecIndex {
-            by_type: HashMap::new(),
-            by_name: HashMap::new(),
-            duplicates: Vec::new(),
-            duplicate_types: Vec::new(),
-        };
+        let mut by_type = HashMap::new();
+        let mut duplicate_types = Vec::new();
         for codec in CODECS.iter() {
-            if idx.by_name.insert(codec.name, codec).is_some() {
-                idx.duplicates.push(codec.name);
-            }
-            if idx.by_type.insert((codec.type_id)(), codec).is_some() {
-                idx.duplicate_types.push((codec.type_id)());
+            if by_type.insert((codec.type_id)(), codec).is_some() {
+                duplicate_types.push((codec.type_id)());
             }
         }
-        idx
+        CodecIndex {
+            names: NameIndex::new(&CODECS, |c| c.name),
+            by_type,
+            duplicate_types,
+        }
     })
 }
 
 /// The codec registered under `name`.
 pub fn codec_by_name(name: &str) -> Result<&'static Codec, Error> {
-    let idx = index();
-    if idx.duplicates.contains(&name) {
-        return Err(Error::DuplicateRegistration {
-            kind: "codec",
-            name: name.to_string(),
-        });
-    }
-    idx.by_name
-        .get(name)
-        .copied()
-        .ok_or_else(|| Error::UnknownCodec {
-            name: name.to_string(),
-        })
+    index()
+        .names
+        .get(name, "codec", |name| Error::UnknownCodec { name })
 }
 
 /// The codec for values of the type inside `value`, if one is registered.
@@ -90,9 +76,7 @@ pub fn codec_for(value: &Value) -> Option<&'static Codec> {
 
 /// Names of every registered codec, sorted.
 pub fn codec_names() -> Vec<&'static str> {
-    let mut names: Vec<_> = CODECS.iter().map(|c| c.name).collect();
-    names.sort_unstable();
-    names
+    index().names.sorted_names()
 }
 
 /// A value encoded for transport: the codec name and the bytes.
@@ -137,13 +121,19 @@ impl Value {
         let codec = codec_for(self).ok_or_else(|| Error::NoCodec {
             type_name: self.type_name().to_string(),
         })?;
-        if index().duplicate_types.contains(&self.type_id_of_inner()) {
+        let idx = index();
+        if idx.duplicate_types.contains(&self.type_id_of_inner()) {
             return Err(Error::DuplicateCodecType {
                 type_name: self.type_name().to_string(),
             });
         }
         // A codec whose name is taken twice could not be decoded on the other side.
-        codec_by_name(codec.name)?;
+        if idx.names.is_duplicate(codec.name) {
+            return Err(Error::DuplicateRegistration {
+                kind: "codec",
+                name: codec.name.to_string(),
+            });
+        }
         (codec.encode)(self, out).map_err(|source| Error::Codec {
             codec: codec.name,
             action: "encode",

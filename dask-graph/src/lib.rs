@@ -53,6 +53,7 @@ pub mod optimize;
 pub mod order;
 mod plan;
 mod program;
+mod registry;
 mod scheduler;
 mod sync;
 mod task;

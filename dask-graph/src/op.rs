@@ -14,13 +14,13 @@
 //! [`Args`] owns the argument values, so an operation can take an input by value (without
 //! copying) when the scheduler handed over the last reference to it.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use linkme::distributed_slice;
 
 use crate::error::{BoxError, Error};
+use crate::registry::NameIndex;
 use crate::value::{TypeMismatch, Value};
 
 /// What an operation returns: a value, or any error (which the scheduler wraps with the
@@ -87,49 +87,19 @@ macro_rules! register_op {
     };
 }
 
-struct OpIndex {
-    by_name: HashMap<&'static str, &'static RegisteredOp>,
-    duplicates: Vec<&'static str>,
-}
-
-fn index() -> &'static OpIndex {
-    static INDEX: OnceLock<OpIndex> = OnceLock::new();
-    INDEX.get_or_init(|| {
-        let mut idx = OpIndex {
-            by_name: HashMap::new(),
-            duplicates: Vec::new(),
-        };
-        for op in OPERATIONS.iter() {
-            if idx.by_name.insert(op.name, op).is_some() {
-                idx.duplicates.push(op.name);
-            }
-        }
-        idx
-    })
+fn index() -> &'static NameIndex<RegisteredOp> {
+    static INDEX: OnceLock<NameIndex<RegisteredOp>> = OnceLock::new();
+    INDEX.get_or_init(|| NameIndex::new(&OPERATIONS, |op| op.name))
 }
 
 /// The operation registered under `name`; an error names it if there is none.
 pub fn operation(name: &str) -> Result<&'static RegisteredOp, Error> {
-    let idx = index();
-    if idx.duplicates.contains(&name) {
-        return Err(Error::DuplicateRegistration {
-            kind: "operation",
-            name: name.to_string(),
-        });
-    }
-    idx.by_name
-        .get(name)
-        .copied()
-        .ok_or_else(|| Error::UnknownOperation {
-            name: name.to_string(),
-        })
+    index().get(name, "operation", |name| Error::UnknownOperation { name })
 }
 
 /// Names of every registered operation, sorted.
 pub fn operation_names() -> Vec<&'static str> {
-    let mut names: Vec<_> = OPERATIONS.iter().map(|o| o.name).collect();
-    names.sort_unstable();
-    names
+    index().sorted_names()
 }
 
 /// A fingerprint of the registries (operation and codec names): two processes with the

@@ -156,18 +156,16 @@ pub(crate) fn inline_ir(ir: &mut Ir<'_>) {
         if ir.is_requested[vi] || !ir.alive[vi] {
             continue;
         }
-        let kind = classify(ir, v);
-        if matches!(kind, Kind::Other) {
-            continue;
-        }
         // Exactly the live dependents: a node loses a dependency only when that
         // dependency is processed, and gains one only from nodes processed later.
-        let users = dependents
+        let mut users = dependents
             .get(vi)
             .iter()
             .copied()
             .filter(|&w| ir.alive[w as usize]);
-        match kind {
+        let replacement = match classify(ir, v) {
+            Kind::Other => continue,
+            Kind::Alias(t) => PArg::Node(t),
             Kind::Literal(lit) => {
                 // A large value used by several tasks stays one node: copied into each
                 // user it would cross a process boundary once per user.
@@ -177,33 +175,15 @@ pub(crate) fn inline_ir(ir: &mut Ir<'_>) {
                 {
                     continue;
                 }
-                let mut any = false;
-                for w in users {
-                    any = true;
-                    pending
-                        .entry(w)
-                        .or_default()
-                        .push(Pending::Replace(v, lit.clone()));
-                }
-                ir.alive[vi] &= !any;
-            }
-            Kind::Alias(t) => {
-                let mut any = false;
-                for w in users {
-                    any = true;
-                    pending
-                        .entry(w)
-                        .or_default()
-                        .push(Pending::Replace(v, PArg::Node(t)));
-                }
-                ir.alive[vi] &= !any;
+                lit
             }
             // Folding a cheap task into its only user never widens the user: a task
             // with several inputs stays a task of its own, so a tree of cheap
             // reductions keeps its shape (parallelism, and memory bounded by `order`).
-            Kind::CheapTask if ir.deps(v).len() <= 1 => {
-                let mut users = users;
-                if let (Some(w), None) = (users.next(), users.next()) {
+            Kind::CheapTask => {
+                if ir.deps(v).len() <= 1
+                    && let (Some(w), None) = (users.next(), users.next())
+                {
                     let deps = ir.deps(v).to_vec();
                     let prog = ir.take_program(v);
                     pending
@@ -212,9 +192,18 @@ pub(crate) fn inline_ir(ir: &mut Ir<'_>) {
                         .push(Pending::Merge(v, prog, deps));
                     ir.alive[vi] = false;
                 }
+                continue;
             }
-            Kind::CheapTask | Kind::Other => {}
+        };
+        let mut any = false;
+        for w in users {
+            any = true;
+            pending
+                .entry(w)
+                .or_default()
+                .push(Pending::Replace(v, replacement.clone()));
         }
+        ir.alive[vi] &= !any;
     }
     ir.topo = topo;
 }

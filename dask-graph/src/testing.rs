@@ -283,7 +283,7 @@ fn run(
 /// A binary-tree sum over `leaves` data leaves `0..leaves`, the root named `total`.
 pub fn tree_sum_graph(leaves: usize) -> Graph {
     let mut data = Layer::new(crate::tokenize("leaves", &leaves));
-    let mut level: Vec<Key> = (0..leaves)
+    let level: Vec<Key> = (0..leaves)
         .map(|i| {
             let key = Key::with_index("leaf", [i as u32]);
             data.data(key.clone(), Value::new(i as i64));
@@ -291,30 +291,50 @@ pub fn tree_sum_graph(leaves: usize) -> Graph {
         })
         .collect();
     let mut sums = Layer::new(crate::tokenize("sums", &leaves));
-    let name: Arc<str> = Arc::from("sum");
+    if !level.is_empty() {
+        binary_tree(&mut sums, "sum", level, &ADD, Key::new("total"));
+    }
+    Graph::from_layers([data, sums])
+}
+
+/// Adds to `layer` a binary tree of `op` over the keys `level` (at least one): pairs
+/// are combined level by level (an odd key out gets a one-argument task), inner nodes
+/// are the block keys `(name, depth, i)`, and the top is `root` (an alias when `level`
+/// has a single key).
+pub fn binary_tree(
+    layer: &mut Layer,
+    name: &str,
+    mut level: Vec<Key>,
+    op: &'static crate::RegisteredOp,
+    root: Key,
+) {
+    let name: Arc<str> = Arc::from(name);
+    if level.len() == 1 {
+        layer.alias(root, level[0].clone());
+        return;
+    }
     let mut depth = 0u32;
     while level.len() > 1 {
         depth += 1;
-        let mut next = Vec::with_capacity(level.len().div_ceil(2));
-        for (i, pair) in level.chunks(2).enumerate() {
-            let key = if level.len() <= 2 {
-                Key::new("total")
-            } else {
-                Key::block(&name, &[depth, i as u32])
-            };
-            sums.task(
-                key.clone(),
-                &ADD,
-                pair.iter().map(|k| Arg::Key(k.clone())).collect(),
-            );
-            next.push(key);
-        }
-        level = next;
+        let last = level.len() <= 2;
+        level = level
+            .chunks(2)
+            .enumerate()
+            .map(|(i, pair)| {
+                let key = if last {
+                    root.clone()
+                } else {
+                    Key::block(&name, &[depth, i as u32])
+                };
+                layer.task(
+                    key.clone(),
+                    op,
+                    pair.iter().cloned().map(Arg::Key).collect(),
+                );
+                key
+            })
+            .collect();
     }
-    if leaves == 1 {
-        sums.alias("total", level[0].clone());
-    }
-    Graph::from_layers([data, sums])
 }
 
 // ---------------------------------------------------------------------------------------

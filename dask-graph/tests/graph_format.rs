@@ -355,32 +355,16 @@ fn inlining_keeps_a_tree_of_cheap_operations_a_tree() {
     }
     register_op!(CHEAP_SUM = "tests.cheap_sum" => cheap_sum, cheap);
     let mut l = Layer::new("cheap-tree");
-    let mut level: Vec<Key> = (0..1024u32)
+    let leaves: Vec<Key> = (0..1024u32)
         .map(|i| {
             let key = Key::with_index("leaf", [i]);
             l.task(key.clone(), &ADD, vec![lit(1)]);
             key
         })
         .collect();
-    let mut depth = 0;
-    while level.len() > 1 {
-        depth += 1;
-        level = level
-            .chunks(2)
-            .enumerate()
-            .map(|(i, pair)| {
-                let key = Key::with_index("node", [depth, i as u32]);
-                l.task(
-                    key.clone(),
-                    &CHEAP_SUM,
-                    pair.iter().cloned().map(Arg::Key).collect(),
-                );
-                key
-            })
-            .collect();
-    }
+    let root = Key::new("root");
+    dask_graph::testing::binary_tree(&mut l, "node", leaves, &CHEAP_SUM, root.clone());
     let g = Graph::from_layers([l]);
-    let root = level[0].clone();
     let all = Plan::build(&g, std::slice::from_ref(&root), &Optimizations::all()).unwrap();
     let plain = Plan::build(&g, std::slice::from_ref(&root), &Optimizations::cull_only()).unwrap();
     assert_eq!(all.len(), plain.len());

@@ -86,6 +86,24 @@ enum NodeSpec {
     },
 }
 
+impl NodeSpec {
+    /// The node's value given the values of the nodes before it (the reference
+    /// semantics: a plain loop, independent of the library).
+    fn value(&self, earlier: &[i64]) -> i64 {
+        match self {
+            NodeSpec::Data(x) => *x,
+            NodeSpec::Alias(t) => earlier[*t],
+            NodeSpec::Task { args, .. } => args
+                .iter()
+                .map(|a| match a {
+                    ArgSpec::Key(d) => earlier[*d],
+                    ArgSpec::Lit(x) => *x,
+                })
+                .sum(),
+        }
+    }
+}
+
 /// A generated DAG: nodes refer only to earlier nodes.
 #[derive(Clone, Debug)]
 struct Dag {
@@ -116,18 +134,7 @@ impl Dag {
     fn reference(&self) -> Vec<i64> {
         let mut values: Vec<i64> = Vec::with_capacity(self.nodes.len());
         for node in &self.nodes {
-            let v = match node {
-                NodeSpec::Data(x) => *x,
-                NodeSpec::Alias(t) => values[*t],
-                NodeSpec::Task { args, .. } => args
-                    .iter()
-                    .map(|a| match a {
-                        ArgSpec::Key(d) => values[*d],
-                        ArgSpec::Lit(x) => *x,
-                    })
-                    .sum(),
-            };
-            values.push(v);
+            values.push(node.value(&values));
         }
         values
     }
@@ -307,18 +314,7 @@ fn normalise(raw: Vec<(RawNode, Index)>, layers: usize, requested: Vec<Ref>) -> 
                 NodeSpec::Task { cheap, args }
             }
         };
-        let v = match &node {
-            NodeSpec::Data(x) => *x,
-            NodeSpec::Alias(t) => values[*t],
-            NodeSpec::Task { args, .. } => args
-                .iter()
-                .map(|a| match a {
-                    ArgSpec::Key(d) => values[*d],
-                    ArgSpec::Lit(x) => *x,
-                })
-                .sum(),
-        };
-        values.push(v);
+        values.push(node.value(&values));
         nodes.push(node);
     }
     let n = nodes.len();
