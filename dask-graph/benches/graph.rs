@@ -23,12 +23,11 @@
 #![allow(clippy::unwrap_used)]
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group};
-use dask_graph::testing::ADD;
-use dask_graph::{Arg, Graph, Key, Layer, Optimizations, Plan, Scheduler, SyncScheduler, Value};
+use dask_graph::testing::{chain_graph, task_tree, tree_tasks, tree_total};
+use dask_graph::{Graph, Key, Optimizations, Plan, Scheduler, SyncScheduler};
 
 /// Leaves of the full tree: 2 * 500,000 - 1 = 999,999 tasks.
 const LEAVES_FULL: usize = 500_000;
@@ -41,76 +40,6 @@ const REPORT_RUNS: usize = 3;
 
 // ---------------------------------------------------------------------------------------
 // Graph builders.
-
-/// A binary tree sum over `leaves` leaf tasks; returns the graph and its root key.
-///
-/// Leaf `i` is `add(i)` (a task with a literal argument, not a data node); level `d`
-/// holds the pairwise sums of level `d - 1` (an odd one out moves up unchanged, so there
-/// are exactly `leaves - 1` sums). Keys are `('leaf', 0, i)` and
-/// `('sum', d, i)`, built from shared name allocations.
-fn tree_graph(leaves: usize) -> (Graph, Key) {
-    assert!(leaves >= 2, "a tree needs at least two leaves");
-    let leaf_name: Arc<str> = Arc::from("leaf");
-    let sum_name: Arc<str> = Arc::from("sum");
-    let mut leaf_layer = Layer::with_capacity("tree-leaves", leaves);
-    let mut level: Vec<Key> = (0..leaves)
-        .map(|i| {
-            let key = Key::block(&leaf_name, &[0, i as u32]);
-            leaf_layer.task(key.clone(), &ADD, vec![Arg::Literal(Value::new(i as i64))]);
-            key
-        })
-        .collect();
-    let mut sum_layer = Layer::with_capacity("tree-sums", leaves - 1);
-    let mut depth = 0u32;
-    while level.len() > 1 {
-        depth += 1;
-        let mut next = Vec::with_capacity(level.len().div_ceil(2));
-        for (i, pair) in level.chunks(2).enumerate() {
-            if let [odd] = pair {
-                // An odd one out moves up a level unchanged: no single-argument sums.
-                next.push(odd.clone());
-            } else {
-                let key = Key::block(&sum_name, &[depth, i as u32]);
-                let args = pair.iter().map(|k| Arg::Key(k.clone())).collect();
-                sum_layer.task(key.clone(), &ADD, args);
-                next.push(key);
-            }
-        }
-        level = next;
-    }
-    let root = level.pop().unwrap();
-    (Graph::from_layers([leaf_layer, sum_layer]), root)
-}
-
-/// Number of tasks of [`tree_graph`]`(leaves)`.
-fn tree_tasks(leaves: usize) -> usize {
-    2 * leaves - 1
-}
-
-/// The value the tree's root computes: `0 + 1 + ... + (leaves - 1)`.
-fn tree_total(leaves: usize) -> i64 {
-    let n = leaves as i64;
-    n * (n - 1) / 2
-}
-
-/// A linear chain of `n` tasks (`c0 = add(1)`, `ci = add(c(i-1), 1)`); returns the
-/// graph and the last key, whose value is `n`.
-fn chain_graph(n: u32) -> (Graph, Key) {
-    let name: Arc<str> = Arc::from("chain");
-    let mut layer = Layer::with_capacity("chain", n as usize);
-    let mut prev = Key::block(&name, &[0]);
-    layer.task(prev.clone(), &ADD, vec![Arg::Literal(Value::new(1i64))]);
-    for i in 1..n {
-        let key = Key::block(&name, &[i]);
-        layer.task(
-            key.clone(),
-            &ADD,
-            vec![Arg::Key(prev), Arg::Literal(Value::new(1i64))],
-        );
-        prev = key;
-    }
-    (Graph::from_layers([layer]), prev)
-}
 
 /// Plans `graph` for `root`.
 fn plan(graph: &Graph, root: &Key, opts: &Optimizations) -> Plan {
@@ -138,13 +67,13 @@ fn slow_group(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, 
 fn bench_tree(c: &mut Criterion) {
     let leaves = LEAVES_FULL;
     let tasks = tree_tasks(leaves) as u64;
-    let (graph, root) = tree_graph(leaves);
+    let (graph, root) = task_tree(leaves);
 
     let mut group = c.benchmark_group("tree");
     slow_group(&mut group, 4);
     group.throughput(Throughput::Elements(tasks));
     group.bench_function("build_1m_tree", |b| {
-        b.iter_with_large_drop(|| tree_graph(black_box(leaves)))
+        b.iter_with_large_drop(|| task_tree(black_box(leaves)))
     });
     group.bench_function("plan_1m_tree", |b| {
         b.iter_with_large_drop(|| plan(&graph, &root, &Optimizations::all()))
@@ -154,7 +83,7 @@ fn bench_tree(c: &mut Criterion) {
     });
     group.bench_function("build_plan_order_1m_total", |b| {
         b.iter_with_large_drop(|| {
-            let (g, r) = tree_graph(black_box(leaves));
+            let (g, r) = task_tree(black_box(leaves));
             let p = plan(&g, &r, &Optimizations::all());
             (g, p)
         })
@@ -248,14 +177,14 @@ fn report(quick: bool) {
     );
     let mut rows = Vec::new();
 
-    let build = median_time(|| tree_graph(leaves));
+    let build = median_time(|| task_tree(leaves));
     rows.push(Row {
         workload: "tree_build",
         tasks,
         time: build,
     });
 
-    let (graph, root) = tree_graph(leaves);
+    let (graph, root) = task_tree(leaves);
     let plan_all = median_time(|| plan(&graph, &root, &Optimizations::all()));
     rows.push(Row {
         workload: "tree_plan_all",
@@ -270,7 +199,7 @@ fn report(quick: bool) {
     });
 
     let total = median_time(|| {
-        let (g, r) = tree_graph(leaves);
+        let (g, r) = task_tree(leaves);
         let p = plan(&g, &r, &Optimizations::all());
         (g, p)
     });

@@ -187,6 +187,27 @@ pub enum Error {
         /// What happened.
         message: String,
     },
+    /// A byte size (a memory limit, a block size) could not be parsed.
+    #[error("invalid byte size `{text}`: {reason}")]
+    InvalidByteSize {
+        /// The text given.
+        text: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// Spilling a result to disk, or reading it back, failed.
+    #[error("could not {action} the spilled result of {key} ({path}): {source}")]
+    Spill {
+        /// The result's key.
+        key: Key,
+        /// "write", "read" or "encode".
+        action: &'static str,
+        /// The spill file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: BoxError,
+    },
     /// A scheduler-level failure (a worker lost, an I/O error, ...).
     #[error("the {scheduler} scheduler failed: {message}")]
     Scheduler {

@@ -41,6 +41,7 @@
 //!   The public conformance suite ([`testing`], feature `testing`) is what every
 //!   scheduler crate runs against itself.
 
+mod bytes;
 pub mod codec;
 mod csr;
 pub mod dot;
@@ -61,6 +62,7 @@ mod task;
 pub mod testing;
 mod value;
 
+pub use bytes::{format_bytes, parse_bytes};
 pub use codec::{CODECS, Codec, Encoded, codec_by_name, codec_names};
 pub use csr::Csr;
 pub use error::{BoxError, Error, Result};

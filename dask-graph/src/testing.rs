@@ -297,6 +297,78 @@ pub fn tree_sum_graph(leaves: usize) -> Graph {
     Graph::from_layers([data, sums])
 }
 
+/// A binary tree sum over `leaves` leaf *tasks* — the benchmarks' no-op workload;
+/// returns the graph and its root key.
+///
+/// Leaf `i` is `add(i)` (a task with a literal argument, not a data node); level `d`
+/// holds the pairwise sums of level `d - 1` (an odd one out moves up unchanged, so there
+/// are exactly `leaves - 1` sums and [`tree_tasks`]`(leaves)` tasks in all). Keys are
+/// `('leaf', 0, i)` and `('sum', d, i)`, built from shared name allocations. The root
+/// computes [`tree_total`]`(leaves)`.
+pub fn task_tree(leaves: usize) -> (Graph, Key) {
+    assert!(leaves >= 2, "a tree needs at least two leaves");
+    let leaf_name: Arc<str> = Arc::from("leaf");
+    let sum_name: Arc<str> = Arc::from("sum");
+    let mut leaf_layer = Layer::with_capacity("tree-leaves", leaves);
+    let mut level: Vec<Key> = (0..leaves)
+        .map(|i| {
+            let key = Key::block(&leaf_name, &[0, i as u32]);
+            leaf_layer.task(key.clone(), &ADD, vec![Arg::Literal(Value::new(i as i64))]);
+            key
+        })
+        .collect();
+    let mut sum_layer = Layer::with_capacity("tree-sums", leaves - 1);
+    let mut depth = 0u32;
+    while level.len() > 1 {
+        depth += 1;
+        let mut next = Vec::with_capacity(level.len().div_ceil(2));
+        for (i, pair) in level.chunks(2).enumerate() {
+            if let [odd] = pair {
+                // An odd one out moves up a level unchanged: no single-argument sums.
+                next.push(odd.clone());
+            } else {
+                let key = Key::block(&sum_name, &[depth, i as u32]);
+                let args = pair.iter().map(|k| Arg::Key(k.clone())).collect();
+                sum_layer.task(key.clone(), &ADD, args);
+                next.push(key);
+            }
+        }
+        level = next;
+    }
+    let root = level.pop().expect("at least two leaves");
+    (Graph::from_layers([leaf_layer, sum_layer]), root)
+}
+
+/// Number of tasks of [`task_tree`]`(leaves)`.
+pub fn tree_tasks(leaves: usize) -> usize {
+    2 * leaves - 1
+}
+
+/// The value the root of [`task_tree`]`(leaves)` computes: `0 + 1 + ... + (leaves - 1)`.
+pub fn tree_total(leaves: usize) -> i64 {
+    let n = leaves as i64;
+    n * (n - 1) / 2
+}
+
+/// A linear chain of `n` tasks (`c0 = add(1)`, `ci = add(c(i-1), 1)`); returns the
+/// graph and the last key, whose value is `n`.
+pub fn chain_graph(n: u32) -> (Graph, Key) {
+    let name: Arc<str> = Arc::from("chain");
+    let mut layer = Layer::with_capacity("chain", n as usize);
+    let mut prev = Key::block(&name, &[0]);
+    layer.task(prev.clone(), &ADD, vec![Arg::Literal(Value::new(1i64))]);
+    for i in 1..n {
+        let key = Key::block(&name, &[i]);
+        layer.task(
+            key.clone(),
+            &ADD,
+            vec![Arg::Key(prev), Arg::Literal(Value::new(1i64))],
+        );
+        prev = key;
+    }
+    (Graph::from_layers([layer]), prev)
+}
+
 /// Adds to `layer` a binary tree of `op` over the keys `level` (at least one): pairs
 /// are combined level by level (an odd key out gets a one-argument task), inner nodes
 /// are the block keys `(name, depth, i)`, and the top is `root` (an alias when `level`
@@ -749,6 +821,27 @@ pub fn refuses_local_ops_up_front(s: &SchedulerRef) {
         assert!(err.to_string().contains("closure"));
     }
     assert_eq!(count(t), 0, "no task may run");
+}
+
+/// Not in [`conformance_tests!`] (several workers legitimately interleave): a scheduler
+/// that runs one task at a time must start tasks exactly in [`Plan::order`].
+pub fn runs_in_priority_order(s: &SchedulerRef) {
+    let g = tree_sum_graph(300);
+    for opts in [Optimizations::none(), Optimizations::all()] {
+        let plan = Plan::build(&g, &[Key::new("total")], &opts).unwrap();
+        let rec = Recorder::default();
+        s.execute(&plan, &rec).unwrap();
+        let ran: Vec<Key> = rec
+            .events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Pre(k, _) => Some(k),
+                _ => None,
+            })
+            .collect();
+        let expected: Vec<Key> = plan.order().iter().map(|&i| plan.key(i).clone()).collect();
+        assert_eq!(ran, expected, "{opts:?}");
+    }
 }
 
 /// Expands to one `#[test]` per conformance case for the scheduler built by `$make`

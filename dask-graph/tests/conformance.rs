@@ -6,29 +6,13 @@
 
 use std::sync::Arc;
 
-use dask_graph::testing::{Event, Recorder, tree_sum_graph};
-use dask_graph::{Key, Optimizations, Plan, Scheduler, SyncScheduler};
+use dask_graph::SyncScheduler;
 
 dask_graph::conformance_tests!(Arc::new(SyncScheduler));
 
 #[test]
 fn sync_runs_tasks_exactly_in_priority_order() {
-    let g = tree_sum_graph(300);
-    for opts in [Optimizations::none(), Optimizations::all()] {
-        let plan = Plan::build(&g, &[Key::new("total")], &opts).unwrap();
-        let rec = Recorder::default();
-        SyncScheduler.execute(&plan, &rec).unwrap();
-        let ran: Vec<Key> = rec
-            .events()
-            .into_iter()
-            .filter_map(|e| match e {
-                Event::Pre(k, _) => Some(k),
-                _ => None,
-            })
-            .collect();
-        let expected: Vec<Key> = plan.order().iter().map(|&i| plan.key(i).clone()).collect();
-        assert_eq!(ran, expected);
-    }
+    dask_graph::testing::runs_in_priority_order(&(Arc::new(SyncScheduler) as _));
 }
 
 /// A scheduler that, like a process pool, cannot run closures: it refuses them up front

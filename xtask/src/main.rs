@@ -6,9 +6,12 @@
 //! * `ci` — what CI runs, in order, stopping at the first failure: formatting
 //!   (`cargo fmt --all -- --check`), lints (`cargo clippy --workspace --all-targets --
 //!   -D warnings`), then the tests with the README's command ([`TEST_COMMAND`]).
-//! * `bench [--quick]` — builds the `dask-graph` benchmarks in release mode and prints a
-//!   table of end-to-end figures (build, plan, sync execution of a million-task graph, a
-//!   10,000-task chain); `--quick` uses 100,000 tasks.
+//! * `bench [--quick] [--compare]` — builds the benchmarks in release mode and prints
+//!   tables of end-to-end figures: the `dask-graph` one (build, plan, sync execution of a
+//!   million-task graph, a 10,000-task chain), then the `dask-sched-threads` one (the
+//!   thread pool on trees, a chain and CPU-bound tasks); `--quick` uses 100,000 tasks.
+//!   `--compare` also runs Python Dask on the thread-pool workloads (in a virtual
+//!   environment it creates at `target/pyref`) and prints both per-task times side by side.
 //! * `tidy` — repository hygiene: crate roots start with a `//!` doc comment, the README
 //!   states [`TEST_COMMAND`], and no source file contains a leftover debugging macro.
 //! * `help` — usage.
@@ -40,6 +43,8 @@ enum Command {
     Bench {
         /// 100,000 tasks instead of 1,000,000.
         quick: bool,
+        /// Also run Python Dask on the same workloads and compare.
+        compare: bool,
     },
     /// Repository hygiene checks.
     Tidy,
@@ -53,7 +58,11 @@ usage: cargo xtask <command> [options]
 
 commands:
   ci              cargo fmt --check, cargo clippy -D warnings, then the README's tests
-  bench [--quick] end-to-end figures for a 1M-task graph (--quick: 100k tasks)
+  bench [--quick] [--compare]
+                  end-to-end figures: the graph machinery on a 1M-task graph, then the
+                  thread-pool scheduler (--quick: 100k-task graphs); --compare also runs
+                  Python Dask on the same workloads (installing it into target/pyref on
+                  first use) and prints the per-task times side by side
   tidy            check crate docs, the README's test command, leftover dbg!/todo!
   help            print this message
 
@@ -77,14 +86,15 @@ fn parse_args<S: AsRef<str>>(args: &[S]) -> Result<Command, String> {
         "tidy" => no_options(Command::Tidy),
         "help" | "-h" | "--help" => Ok(Command::Help),
         "bench" => {
-            let mut quick = false;
+            let (mut quick, mut compare) = (false, false);
             for arg in rest {
                 match arg {
                     "--quick" => quick = true,
+                    "--compare" => compare = true,
                     other => return Err(format!("unknown option for `bench`: `{other}`")),
                 }
             }
-            Ok(Command::Bench { quick })
+            Ok(Command::Bench { quick, compare })
         }
         other => Err(format!("unknown command `{other}`")),
     }
@@ -112,7 +122,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Ci => ci::run(&root),
-        Command::Bench { quick } => bench::run(&root, quick),
+        Command::Bench { quick, compare } => bench::run(&root, quick, compare),
         Command::Tidy => tidy::run(&root),
     };
     match result {
@@ -166,10 +176,13 @@ mod tests {
         assert_eq!(parse_args(&["tidy"]), Ok(Command::Tidy));
         assert_eq!(parse_args(&["help"]), Ok(Command::Help));
         assert_eq!(parse_args(&["--help"]), Ok(Command::Help));
-        assert_eq!(parse_args(&["bench"]), Ok(Command::Bench { quick: false }));
+        let bench = |quick, compare| Ok(Command::Bench { quick, compare });
+        assert_eq!(parse_args(&["bench"]), bench(false, false));
+        assert_eq!(parse_args(&["bench", "--quick"]), bench(true, false));
+        assert_eq!(parse_args(&["bench", "--compare"]), bench(false, true));
         assert_eq!(
-            parse_args(&["bench", "--quick"]),
-            Ok(Command::Bench { quick: true })
+            parse_args(&["bench", "--compare", "--quick"]),
+            bench(true, true)
         );
     }
 
@@ -181,6 +194,8 @@ mod tests {
         assert!(err.contains("deploy"), "{err}");
         let err = parse_args(&["bench", "--slow"]).unwrap_err();
         assert!(err.contains("--slow"), "{err}");
+        let err = parse_args(&["bench", "--quick", "--full"]).unwrap_err();
+        assert!(err.contains("--full"), "{err}");
         assert!(parse_args(&["ci", "extra"]).is_err());
     }
 
