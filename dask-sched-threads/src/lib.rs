@@ -23,12 +23,16 @@
 //! * **Release on last use.** The last dependent to read a result takes it out of its
 //!   slot, so it is freed when that dependent finishes and can be reused in place.
 //! * **Callbacks** are fired by the thread that called `execute` (it only waits
-//!   otherwise), from batches the workers send over a channel, with the id of the worker
-//!   that ran each task. `pretask` always precedes `posttask` for a task, and every event
-//!   arrives before `finish`.
+//!   otherwise), with the id of the worker that ran each task: workers append events to
+//!   per-worker mailboxes that the caller empties every 2 ms (at once when one fills), so
+//!   workers never hold a borrowed callback and the crate needs no `unsafe`. `pretask`
+//!   precedes `posttask` for a task, and every event arrives before `finish`.
 //! * **Nested compute.** A task that computes a graph on the same pool makes its worker
 //!   run that inner compute's tasks while it waits (other idle workers join in), so it
-//!   never deadlocks, even with one worker.
+//!   never deadlocks, even with one worker; a worker of another pool does the same (its
+//!   events carry the id `workers()`). A plain thread spawned by a task and joined
+//!   there is not a pool thread: if it computes on a pool whose every worker is blocked
+//!   joining it, it waits forever, as it would on any bounded pool.
 //! * **Errors.** The first failing or panicking task stops new tasks from starting; tasks
 //!   already running finish and are discarded, and the error names the key, operation and
 //!   cause. The pool stays usable.
@@ -55,10 +59,12 @@ mod spill;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crossbeam_channel::TryRecvError;
+use std::sync::atomic::Ordering;
+
+use crossbeam_channel::RecvTimeoutError;
 use dask_graph::{Callback, Error, Plan, Result, Scheduler, Value};
 
-use crate::events::{Sink, dispatch};
+use crate::events::{FLUSH_EVERY, Msg, Sink};
 use crate::pool::{Pool, Shared};
 use crate::run::{Run, drive};
 use crate::spill::Memory;
@@ -166,70 +172,102 @@ impl ThreadScheduler {
         let memory = self
             .memory_limit
             .map(|limit| Memory::new(plan, limit, self.spill_dir.clone()));
-        let run = Arc::new(Run::new(plan.clone(), tx, callbacks.is_noop(), memory));
+        let run = Arc::new(Run::new(
+            plan.clone(),
+            self.pool.workers,
+            tx,
+            callbacks.is_noop(),
+            memory,
+        ));
         if run.is_finished() {
             return run.outcome(); // nothing to run
         }
         shared.register(Arc::clone(&run));
-        match shared.current_worker() {
-            Some(worker) => help(&run, shared, worker, &rx, callbacks),
-            None => {
-                for msg in rx.iter() {
-                    if let Err(message) = dispatch(callbacks, plan, msg) {
-                        run.fail(callback_failure(message));
-                    }
-                }
-            }
-        }
-        shared.unregister(&run);
+        let registered = Registered {
+            shared,
+            run: &run,
+            rx: &rx,
+        };
+        // A thread of this pool (a task computing a graph) runs the tasks itself while it
+        // waits; so does a worker of another pool, since two pools computing on each
+        // other could otherwise block each other's only workers. Its events carry the
+        // id `workers()`, one past the pool's own.
+        let helper = shared
+            .current_worker()
+            .or_else(|| Shared::in_any_pool().then_some(self.pool.workers));
+        own(&run, shared, helper, &rx, callbacks);
+        drop(registered);
         run.outcome()
     }
 }
 
-/// The owner of `run` is a worker of the same pool (a task computing a graph): it runs
-/// the run's tasks itself while waiting, so the compute finishes even if every other
-/// worker is busy or blocked.
-fn help(
+/// Unregisters a run when its owner is done with it. If the owner unwinds instead (a
+/// panic that escaped every guard), the run is failed, its workers are waited for and
+/// its spill files removed, so nothing of it outlives the call.
+struct Registered<'a> {
+    shared: &'a Shared,
+    run: &'a Arc<Run>,
+    rx: &'a crossbeam_channel::Receiver<Msg>,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.run.fail(Error::Scheduler {
+                scheduler: SCHEDULER_NAME.to_string(),
+                message: "the compute was abandoned by a panic in its caller".into(),
+            });
+            for _ in self.rx.iter() {}
+            if let Some(m) = &self.run.memory {
+                let _ = m.remove_dir();
+            }
+        }
+        self.shared.unregister(self.run);
+    }
+}
+
+/// The owner's side of a run: deliver workers' callback events, and — as a `helper`
+/// with that worker id — run the run's tasks, until every worker has left the run.
+fn own(
     run: &Arc<Run>,
     shared: &Shared,
-    worker: usize,
-    rx: &crossbeam_channel::Receiver<events::Msg>,
+    helper: Option<usize>,
+    rx: &crossbeam_channel::Receiver<Msg>,
     callbacks: &dyn Callback,
 ) {
+    let quiet = callbacks.is_noop();
     let plan = run.plan.clone();
     let mut sink = Sink::Direct(callbacks, &plan);
     let mut unlocked = Vec::new();
     let wake = |queued: usize| shared.notify(queued);
+    let deliver = || {
+        if !quiet && let Err(message) = run.mailboxes.deliver(callbacks, &plan) {
+            run.fail(callback_failure(message));
+        }
+    };
     loop {
-        drive(run, worker, &mut sink, &mut unlocked, &wake);
-        loop {
-            match rx.try_recv() {
-                Ok(msg) => {
-                    if let Err(message) = dispatch(callbacks, &plan, msg) {
-                        run.fail(callback_failure(message));
-                    }
-                }
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => return,
+        if let Some(worker) = helper {
+            drive(run, worker, &mut sink, &mut unlocked, &wake);
+            run.owner_waiting.store(true, Ordering::SeqCst);
+            if run.has_work() {
+                run.owner_waiting.store(false, Ordering::SeqCst);
+                continue;
             }
         }
-        run.owner_waiting
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        if run.has_work() {
-            run.owner_waiting
-                .store(false, std::sync::atomic::Ordering::SeqCst);
-            continue;
-        }
-        let msg = rx.recv();
-        run.owner_waiting
-            .store(false, std::sync::atomic::Ordering::SeqCst);
-        match msg {
-            Ok(msg) => {
-                if let Err(message) = dispatch(callbacks, &plan, msg) {
-                    run.fail(callback_failure(message));
-                }
-            }
-            Err(_) => return,
+        // Wake-ups: a nudge (full mailbox), new work for a helper, every FLUSH_EVERY
+        // while callbacks listen, and the channel closing when the run is over.
+        let open = if quiet {
+            rx.recv().is_ok()
+        } else {
+            !matches!(
+                rx.recv_timeout(FLUSH_EVERY),
+                Err(RecvTimeoutError::Disconnected)
+            )
+        };
+        run.owner_waiting.store(false, Ordering::SeqCst);
+        deliver();
+        if !open {
+            return;
         }
     }
 }

@@ -55,6 +55,11 @@ impl Shared {
         })
     }
 
+    /// Whether the current thread is a worker of any pool (this one or another).
+    pub(crate) fn in_any_pool() -> bool {
+        CURRENT.with(|c| c.get().is_some())
+    }
+
     /// Makes `run` visible to the workers and wakes the idle ones.
     pub(crate) fn register(&self, run: Arc<Run>) {
         let mut state = lock(&self.state);
@@ -164,16 +169,19 @@ fn worker_main(shared: &Arc<Shared>, index: usize) {
         };
         let wake = |queued: usize| shared.notify(queued);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let mut sink = Sink::channel(tx);
+            let mut sink = Sink::Mailbox {
+                tx,
+                mailboxes: &run.mailboxes,
+            };
             drive(&run, index, &mut sink, &mut unlocked, &wake);
         }));
         if let Err(payload) = outcome {
-            // Tasks and callbacks cannot unwind to here (both are caught where they run),
-            // so this is a bug in this crate; fail the run instead of losing the worker.
+            // Tasks, callbacks and codecs are caught where they run; what is left is a
+            // value's `Drop` or a bug here. Fail the run instead of losing the worker.
             run.fail(Error::Scheduler {
                 scheduler: SCHEDULER_NAME.to_string(),
                 message: format!(
-                    "internal error: worker {index} panicked: {}",
+                    "worker {index} panicked outside any task (in a value's `Drop`, or a bug in this crate): {}",
                     panic_message(payload.as_ref())
                 ),
             });

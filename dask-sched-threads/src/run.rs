@@ -24,7 +24,7 @@ use std::time::Instant;
 use crossbeam_channel::Sender;
 use dask_graph::{Error, Plan, Result, TaskId, Value};
 
-use crate::events::{Msg, Sink};
+use crate::events::{Mailboxes, Msg, Sink};
 use crate::lock;
 use crate::ready::ReadyQueue;
 use crate::spill::{Memory, SpillFile};
@@ -66,12 +66,21 @@ pub(crate) struct Run {
     pub(crate) owner_waiting: AtomicBool,
     /// No callbacks: skip events and clock reads.
     quiet: bool,
+    /// Callback events from pool workers, for the owner to fire.
+    pub(crate) mailboxes: Mailboxes,
     pub(crate) memory: Option<Memory>,
 }
 
 impl Run {
-    /// A run of `plan` reporting to `sender`, with an optional memory policy.
-    pub(crate) fn new(plan: Plan, sender: Sender<Msg>, quiet: bool, memory: Option<Memory>) -> Run {
+    /// A run of `plan` on a pool of `workers`, reporting to `sender`, with an optional
+    /// memory policy.
+    pub(crate) fn new(
+        plan: Plan,
+        workers: usize,
+        sender: Sender<Msg>,
+        quiet: bool,
+        memory: Option<Memory>,
+    ) -> Run {
         let n = plan.len();
         let deps_left: Box<[AtomicU32]> = (0..n as TaskId)
             .map(|t| AtomicU32::new(plan.dependencies(t).len() as u32))
@@ -101,6 +110,7 @@ impl Run {
             sender: Mutex::new((n > 0).then_some(sender)),
             owner_waiting: AtomicBool::new(false),
             quiet,
+            mailboxes: Mailboxes::new(if quiet { 0 } else { workers }),
             memory,
         }
     }
@@ -237,7 +247,8 @@ impl Run {
     /// Keeps `value` for its dependents (or the caller), or drops it if nobody needs it.
     fn store(&self, id: TaskId, priority: u32, value: Value) -> Result<()> {
         let uses = self.plan.num_dependents(id);
-        if uses == 0 && !self.plan.is_requested(id) {
+        // After a failure nobody will read it (and it must not be spilled).
+        if (uses == 0 && !self.plan.is_requested(id)) || self.failed.load(Ordering::Relaxed) {
             return Ok(());
         }
         let mut slot = lock(&self.slots[id as usize]);

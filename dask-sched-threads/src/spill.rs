@@ -27,12 +27,14 @@ use crate::{RunStats, SCHEDULER_NAME};
 
 /// [`Slot::need`] of a result that is not a spill candidate.
 pub(crate) const NOT_CANDIDATE: u32 = u32::MAX;
+/// [`Slot::need`] of a result that cannot be spilled (no codec, or its codec failed): it
+/// stays in memory until its last reader takes it.
+pub(crate) const PINNED: u32 = u32::MAX - 1;
 
 /// A result written to disk.
 pub(crate) struct SpillFile {
     path: PathBuf,
     codec: &'static str,
-    nbytes: usize,
 }
 
 /// The memory policy of one run.
@@ -133,15 +135,23 @@ impl Memory {
         last: bool,
         value: &Value,
     ) {
+        if last {
+            if slot.need < PINNED {
+                lock(&self.candidates).remove(&(slot.need, id));
+            }
+            slot.need = NOT_CANDIDATE;
+            self.sub(value.nbytes());
+            return;
+        }
+        if slot.need == PINNED {
+            return;
+        }
         let mut candidates = lock(&self.candidates);
         if slot.need != NOT_CANDIDATE {
             candidates.remove(&(slot.need, id));
             slot.need = NOT_CANDIDATE;
         }
-        if last {
-            drop(candidates);
-            self.sub(value.nbytes());
-        } else if !matches!(slot.value, Stored::Empty) {
+        if !matches!(slot.value, Stored::Empty) {
             let need = self.next_need(&run.plan, id, priority, slot.uses_left);
             slot.need = need;
             candidates.insert((need, id));
@@ -163,9 +173,8 @@ impl Memory {
         let key = run.plan.key(id);
         let bytes =
             std::fs::read(&file.path).map_err(|e| spill_error(key, "read", &file.path, e))?;
-        let value = Value::decode(file.codec, &bytes)
+        let value = guarded(|| Value::decode(file.codec, &bytes))
             .map_err(|e| spill_error(key, "decode", &file.path, e))?;
-        debug_assert_eq!(value.nbytes(), file.nbytes);
         // The data is in memory now; a file left behind only costs disk until the end.
         let _ = std::fs::remove_file(&file.path);
         self.reloaded.fetch_add(1, Ordering::Relaxed);
@@ -195,13 +204,13 @@ impl Memory {
             let Stored::Memory(value) = &slot.value else {
                 continue;
             };
-            if !value.has_codec() {
-                // Kept in memory: never lost, only counted.
+            let nbytes = value.nbytes();
+            let Some(file) = self.write(run, id, value)? else {
+                // No codec, or the codec failed: kept in memory, never lost, counted.
+                slot.need = PINNED;
                 self.unspillable.fetch_add(1, Ordering::Relaxed);
                 continue;
-            }
-            let nbytes = value.nbytes();
-            let file = self.write(run, id, value)?;
+            };
             slot.value = Stored::Spilled(Box::new(file));
             drop(slot);
             self.sub(nbytes);
@@ -209,24 +218,28 @@ impl Memory {
         Ok(())
     }
 
-    fn write(&self, run: &Run, id: TaskId, value: &Value) -> Result<SpillFile> {
-        let key = run.plan.key(id);
+    /// Writes `value` to its spill file; `None` when it cannot be encoded (no codec, or
+    /// the codec failed or panicked). Only I/O failures are errors.
+    fn write(&self, run: &Run, id: TaskId, value: &Value) -> Result<Option<SpillFile>> {
+        if !value.has_codec() {
+            return Ok(None);
+        }
+        let Ok(encoded) = guarded(|| value.encode()) else {
+            return Ok(None);
+        };
+        let Ok(codec) = dask_graph::codec_by_name(&encoded.codec) else {
+            return Ok(None);
+        };
         let path = self.file_path(id)?;
-        let encoded = value
-            .encode()
-            .map_err(|e| spill_error(key, "encode", &path, e))?;
-        let codec = dask_graph::codec_by_name(&encoded.codec)
-            .map_err(|e| spill_error(key, "encode", &path, e))?
-            .name;
-        std::fs::write(&path, &encoded.bytes).map_err(|e| spill_error(key, "write", &path, e))?;
+        std::fs::write(&path, &encoded.bytes)
+            .map_err(|e| spill_error(run.plan.key(id), "write", &path, e))?;
         self.spilled.fetch_add(1, Ordering::Relaxed);
         self.spilled_bytes
             .fetch_add(encoded.bytes.len() as u64, Ordering::Relaxed);
-        Ok(SpillFile {
+        Ok(Some(SpillFile {
             path,
-            codec,
-            nbytes: value.nbytes(),
-        })
+            codec: codec.name,
+        }))
     }
 
     /// Where the result of `id` goes, creating the directory on first use.
@@ -271,6 +284,18 @@ impl Memory {
         stats.unspillable = self.unspillable.load(Ordering::Relaxed);
         stats.peak_held_bytes = self.peak.load(Ordering::Relaxed);
         stats.spill_dir = lock(&self.dir_path).clone();
+    }
+}
+
+/// Runs a codec, turning a panic into an error.
+fn guarded<T>(codec: impl FnOnce() -> Result<T>) -> std::result::Result<T, dask_graph::BoxError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(codec)) {
+        Ok(result) => result.map_err(Into::into),
+        Err(payload) => Err(format!(
+            "the codec panicked: {}",
+            dask_graph::panic_message(payload.as_ref())
+        )
+        .into()),
     }
 }
 
