@@ -61,6 +61,7 @@ mod task;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod value;
+mod wire;
 
 pub use bytes::{format_bytes, parse_bytes};
 pub use codec::{CODECS, Codec, Encoded, codec_by_name, codec_names};
@@ -79,6 +80,7 @@ pub use scheduler::{Callback, Callbacks, Scheduler, compute, compute_with};
 pub use sync::SyncScheduler;
 pub use task::{Arg, Fused, Node, Step, StepArg, Task};
 pub use value::{Data, TypeMismatch, Value, short_type_name};
+pub use wire::{RemoteTask, WireArg, WireStep, WireTask, WireValue};
 
 #[doc(hidden)]
 pub use linkme as __linkme;

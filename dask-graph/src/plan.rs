@@ -25,6 +25,7 @@ use crate::order::{Ordering, memory_pressure, order_with_topo};
 use crate::program::{PArg, Program, call_op};
 use crate::task::{Arg, Node};
 use crate::value::Value;
+use crate::wire::{WireArg, WireStep, WireTask, WireValue};
 
 /// Dense task id within a [`Plan`].
 pub type TaskId = u32;
@@ -269,6 +270,76 @@ impl Plan {
         match &self.0.bodies[id as usize] {
             Body::Program(p) => p.run(key, inputs),
             Body::Graph => run_node(key, node, inputs),
+        }
+    }
+
+    /// Task `id` in a form another process can run ([`WireTask`]). Errors with
+    /// [`Error::Unsupported`] (naming the task, and the scheduler `scheduler`) when it
+    /// calls a closure or carries a literal whose type has no codec.
+    pub fn wire_task(&self, id: TaskId, scheduler: &str) -> Result<WireTask> {
+        if id as usize >= self.len() {
+            return Err(Error::NoSuchTask {
+                id,
+                len: self.len(),
+            });
+        }
+        let (key, node) = self.entry(id);
+        match &self.0.bodies[id as usize] {
+            Body::Program(p) => Ok(WireTask::Steps(
+                key.clone(),
+                crate::wire::wire_steps(&p.steps, key, scheduler)?,
+            )),
+            Body::Graph => match node {
+                Node::Data(v) => Ok(WireTask::Data(
+                    key.clone(),
+                    WireValue::encode(v, key, scheduler)?,
+                )),
+                Node::Alias(_) => Ok(WireTask::Steps(
+                    key.clone(),
+                    vec![WireStep {
+                        key: key.clone(),
+                        op: crate::op::IDENTITY.name.to_string(),
+                        args: vec![WireArg::Dep { i: 0, last: true }],
+                    }],
+                )),
+                Node::Task(t) => {
+                    let mut next = 0u32;
+                    let args = t
+                        .args
+                        .iter()
+                        .map(|a| {
+                            Ok(match a {
+                                Arg::Key(_) => {
+                                    next += 1;
+                                    WireArg::Dep {
+                                        i: next - 1,
+                                        last: true,
+                                    }
+                                }
+                                Arg::Literal(v) => {
+                                    WireArg::Literal(WireValue::encode(v, key, scheduler)?)
+                                }
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    if t.op.is_local() {
+                        return Err(Error::Unsupported {
+                            scheduler: scheduler.to_string(),
+                            key: key.clone(),
+                            reason: format!("operation `{}` is a closure", t.op.name()),
+                        });
+                    }
+                    Ok(WireTask::Steps(
+                        key.clone(),
+                        vec![WireStep {
+                            key: key.clone(),
+                            op: t.op.name().to_string(),
+                            args,
+                        }],
+                    ))
+                }
+                Node::Fused(_) => unreachable!("fused nodes always compile to programs"),
+            },
         }
     }
 

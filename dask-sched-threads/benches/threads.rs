@@ -26,10 +26,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group};
-use dask_graph::testing::{chain_graph, task_tree, tree_tasks, tree_total};
-use dask_graph::{
-    Arg, Args, Graph, Key, Layer, Optimizations, Plan, Scheduler, SyncScheduler, Value, register_op,
-};
+use dask_graph::testing::{chain_graph, spin_iterations_for, task_tree, tree_tasks, tree_total};
+use dask_graph::{Graph, Key, Optimizations, Plan, Scheduler, SyncScheduler, Value};
 use dask_sched_threads::ThreadScheduler;
 
 const LEAVES_100K: usize = 50_000;
@@ -39,52 +37,14 @@ const CPU_TASKS: u32 = 64;
 const CPU_TASK_TIME: Duration = Duration::from_millis(10);
 const REPORT_RUNS: usize = 3;
 
-// ---------------------------------------------------------------------------------------
-// The CPU-bound task.
-
-/// `iterations` steps of a floating-point recurrence the compiler cannot skip.
-fn spin(iterations: u64) -> f64 {
-    let mut x = 1.0f64;
-    for i in 0..iterations {
-        x = black_box(x * 1.000_000_1 + (i & 7) as f64 * 1e-9);
-    }
-    x
-}
-
-register_op!(
-    /// `bench.spin`: spins for the `u64` number of iterations given.
-    SPIN = "bench.spin" => |a: Args| Ok(Value::new(spin(*a.get::<u64>(0)?)))
-);
-
-register_op!(
-    /// `bench.fsum`: the sum of its `f64` arguments.
-    FSUM = "bench.fsum" => |a: Args| Ok(Value::new(a.all::<f64>()?.into_iter().sum::<f64>()))
-);
-
-/// Iterations of [`spin`] taking about [`CPU_TASK_TIME`] on this machine.
+/// Iterations of the spin task taking about [`CPU_TASK_TIME`].
 fn calibrate() -> u64 {
-    let probe = 2_000_000u64;
-    let t0 = Instant::now();
-    black_box(spin(probe));
-    let per_iter = t0.elapsed().as_secs_f64() / probe as f64;
-    (CPU_TASK_TIME.as_secs_f64() / per_iter) as u64
+    spin_iterations_for(CPU_TASK_TIME)
 }
 
 /// 64 spin tasks and their sum.
 fn cpu_graph(iterations: u64) -> (Graph, Key) {
-    let mut l = Layer::new("cpu");
-    for i in 0..CPU_TASKS {
-        l.task(
-            Key::with_index("spin", [i]),
-            &SPIN,
-            vec![Arg::Literal(Value::new(iterations))],
-        );
-    }
-    let inputs = (0..CPU_TASKS)
-        .map(|i| Arg::Key(Key::with_index("spin", [i])))
-        .collect();
-    l.task("cpu-total", &FSUM, inputs);
-    (Graph::from_layers([l]), Key::new("cpu-total"))
+    dask_graph::testing::cpu_graph(CPU_TASKS, iterations)
 }
 
 // ---------------------------------------------------------------------------------------

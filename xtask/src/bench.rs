@@ -1,6 +1,6 @@
 //! `cargo xtask bench [--quick] [--compare]`: the end-to-end figures.
 //!
-//! Two reports, both run through `cargo bench` (so built with the optimized `bench`
+//! Three reports, all run through `cargo bench` (so built with the optimized `bench`
 //! profile) with `DASK_BENCH_REPORT=1` in the environment, which switches a benchmark
 //! binary from criterion to a plain report of medians of 3 runs:
 //!
@@ -12,6 +12,9 @@
 //!    whitespace-separated `workload tasks scheduler seconds us_per_task` lines after a
 //!    header starting with `workload`; they are echoed as they come and parsed
 //!    ([`parse_rows`]).
+//! 3. `dask-sched-procs/benches/procs.rs` (a plain report only): the process scheduler's
+//!    pool start-up, no-op trees, a chain, 80 MB blocks crossing processes and the
+//!    CPU-bound speedup.
 //!
 //! With `--compare`, Python Dask runs the same workloads too: a virtual environment with
 //! `dask` is created at `target/pyref` on first use, `xtask/compare/dask_threads.py`
@@ -66,6 +69,15 @@ pub fn run(root: &Path, quick: bool, compare: bool) -> Result<(), String> {
             "the threads report printed no result rows (expected lines `{HEADER}`)"
         ));
     }
+
+    eprintln!("xtask: process-pool scheduler report (median of 3 runs)");
+    run_step(
+        "bench procs",
+        root,
+        &cargo,
+        &["bench", "--package", "dask-sched-procs", "--bench", "procs"],
+        &env,
+    )?;
     if !compare {
         return Ok(());
     }

@@ -1,0 +1,262 @@
+//! Starting, watching, replacing and stopping worker processes.
+//!
+//! Each worker is the current executable re-run with [`SERVER_ENV`] naming a one-shot
+//! ipc-channel server. A watcher thread per child waits for it to exit: that reaps it
+//! (no zombies), records how it ended (exit code or signal), and — if it dies before
+//! connecting — connects to the server itself with a [`FromWorker::Died`] message, so
+//! the handshake never hangs on a child that is gone.
+
+use std::collections::HashMap;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use dask_graph::{Error, Result, registry_fingerprint};
+use ipc_channel::ipc::{IpcOneShotServer, IpcReceiverSet, IpcSender};
+
+use crate::SCHEDULER_NAME;
+use crate::protocol::{FromWorker, ToWorker};
+use crate::worker::{SERVER_ENV, WORKER_TEST};
+
+/// How long a stopping worker gets before it is killed.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// A started child process and its watcher.
+struct Child {
+    pid: u32,
+    exited: mpsc::Receiver<String>,
+    /// How it ended, once known.
+    status: Option<String>,
+    watcher: Option<JoinHandle<()>>,
+}
+
+/// One live worker process.
+pub(crate) struct Worker {
+    pub(crate) tx: IpcSender<ToWorker>,
+    child: Child,
+}
+
+impl Worker {
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.pid
+    }
+}
+
+/// The worker processes of one scheduler.
+pub(crate) struct Pool {
+    pub(crate) workers: Vec<Worker>,
+    pub(crate) set: IpcReceiverSet,
+    /// Receiver-set id → worker index.
+    pub(crate) by_set_id: HashMap<u64, usize>,
+}
+
+pub(crate) fn scheduler_error(message: impl Into<String>) -> Error {
+    Error::Scheduler {
+        scheduler: SCHEDULER_NAME.to_string(),
+        message: message.into(),
+    }
+}
+
+impl Pool {
+    /// Starts `n` workers.
+    pub(crate) fn start(n: usize) -> Result<Pool> {
+        let mut pool = Pool {
+            workers: Vec::with_capacity(n),
+            set: IpcReceiverSet::new()
+                .map_err(|e| scheduler_error(format!("cannot create a receiver set: {e}")))?,
+            by_set_id: HashMap::new(),
+        };
+        for index in 0..n {
+            let worker = pool.spawn(index)?;
+            pool.workers.push(worker);
+        }
+        Ok(pool)
+    }
+
+    /// Replaces worker `index` (which has died) with a fresh process.
+    pub(crate) fn replace(&mut self, index: usize) -> Result<()> {
+        let worker = self.spawn(index)?;
+        let old = std::mem::replace(&mut self.workers[index], worker);
+        stop(old);
+        Ok(())
+    }
+
+    /// How worker `index` ended (waits a moment for its watcher).
+    pub(crate) fn exit_status(&mut self, index: usize) -> String {
+        let child = &mut self.workers[index].child;
+        if child.status.is_none() {
+            child.status = child.exited.recv_timeout(GRACE).ok();
+        }
+        child
+            .status
+            .clone()
+            .unwrap_or_else(|| "its channel closed".to_string())
+    }
+
+    fn spawn(&mut self, index: usize) -> Result<Worker> {
+        let (server, name) = IpcOneShotServer::<FromWorker>::new()
+            .map_err(|e| scheduler_error(format!("cannot create a handshake server: {e}")))?;
+        let exe = std::env::current_exe()
+            .map_err(|e| scheduler_error(format!("cannot find the current executable: {e}")))?;
+        let mut child = Command::new(&exe)
+            // Ignored by programs (they enter worker mode first thing in `main`); selects
+            // the worker test in test binaries.
+            .args([
+                WORKER_TEST,
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+                "-q",
+            ])
+            .env(SERVER_ENV, &name)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| {
+                scheduler_error(format!(
+                    "cannot start worker process {index} ({}): {e}",
+                    exe.display()
+                ))
+            })?;
+        let pid = child.id();
+        let connected = Arc::new(AtomicBool::new(false));
+        let (exit_tx, exited) = mpsc::channel();
+        let watcher = {
+            let connected = Arc::clone(&connected);
+            let name = name.clone();
+            std::thread::Builder::new()
+                .name(format!("dask-procs-watch-{pid}"))
+                .spawn(move || {
+                    let status = describe(child.wait());
+                    if !connected.load(Ordering::SeqCst)
+                        && let Ok(tx) = IpcSender::<FromWorker>::connect(name)
+                    {
+                        let _ = tx.send(FromWorker::Died {
+                            status: status.clone(),
+                        });
+                    }
+                    let _ = exit_tx.send(status);
+                })
+                .map_err(|e| scheduler_error(format!("cannot start a watcher thread: {e}")))?
+        };
+        let accepted = server.accept();
+        connected.store(true, Ordering::SeqCst);
+        let child = Child {
+            pid,
+            exited,
+            status: None,
+            watcher: Some(watcher),
+        };
+        let (rx, hello) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                reap(child);
+                return Err(scheduler_error(format!(
+                    "worker process {index} (pid {pid}) did not complete the handshake: {e}"
+                )));
+            }
+        };
+        let worker = match hello {
+            FromWorker::Hello {
+                fingerprint, tx, ..
+            } => {
+                let worker = Worker { tx, child };
+                let ours = registry_fingerprint();
+                if fingerprint != ours {
+                    stop(worker);
+                    return Err(scheduler_error(format!(
+                        "worker process {index} (pid {pid}) has a different operation and codec registry ({fingerprint}, ours {ours}): is {} the same build?",
+                        exe.display()
+                    )));
+                }
+                worker
+            }
+            FromWorker::Died { status } => {
+                reap(child);
+                return Err(scheduler_error(format!(
+                    "worker process {index} (pid {pid}) exited before connecting ({status}); does `main` call `dask_sched_procs::worker_main_if_child()` first (or the test file invoke `dask_sched_procs::test_worker!()`)?"
+                )));
+            }
+            other => {
+                reap(child);
+                return Err(scheduler_error(format!(
+                    "worker process {index} (pid {pid}) sent {other:?} instead of a hello"
+                )));
+            }
+        };
+        let set_id = self
+            .set
+            .add(rx)
+            .map_err(|e| scheduler_error(format!("cannot watch worker {index}: {e}")))?;
+        self.by_set_id.insert(set_id, index);
+        Ok(worker)
+    }
+}
+
+/// Asks a worker to exit, then [`reap`]s it.
+fn stop(worker: Worker) {
+    let _ = worker.tx.send(ToWorker::Shutdown);
+    reap(worker.child);
+}
+
+/// Waits [`GRACE`] for a child to exit, kills it if it has not, and joins its watcher
+/// (which has waited for it, so no zombie is left).
+fn reap(mut child: Child) {
+    if child.status.is_none() && child.exited.recv_timeout(GRACE).is_err() {
+        kill(child.pid);
+    }
+    if let Some(w) = child.watcher.take() {
+        let _ = w.join();
+    }
+}
+
+/// Sends SIGKILL to `pid`.
+pub(crate) fn kill(pid: u32) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        for w in &self.workers {
+            let _ = w.tx.send(ToWorker::Shutdown);
+        }
+        for w in self.workers.drain(..) {
+            stop(w);
+        }
+    }
+}
+
+/// "exit code 3", "killed by signal 9 (SIGKILL)".
+fn describe(status: std::io::Result<ExitStatus>) -> String {
+    match status {
+        Err(e) => format!("could not be waited for: {e}"),
+        Ok(s) => match (s.code(), s.signal()) {
+            (Some(code), _) => format!("exit code {code}"),
+            (None, Some(sig)) => format!("killed by signal {sig} ({})", signal_name(sig)),
+            _ => format!("{s}"),
+        },
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        4 => "SIGILL",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        15 => "SIGTERM",
+        _ => "signal",
+    }
+}

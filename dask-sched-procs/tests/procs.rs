@@ -1,0 +1,195 @@
+//! What the process scheduler promises beyond the conformance suite: crashes are
+//! survived, a task that keeps killing workers is named, nothing is left running after
+//! the scheduler is dropped, and values that cannot cross are refused with clear errors.
+
+// Tests report failures by panicking.
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use dask_graph::testing::{ADD, as_i64, k, lit, tree_sum_graph};
+use dask_graph::{Arg, Args, Error, Graph, Key, Layer, Value, compute, register_op};
+use dask_sched_procs::ProcessScheduler;
+
+dask_sched_procs::test_worker!();
+
+fn marker(args: &Args) -> Result<PathBuf, dask_graph::BoxError> {
+    Ok(PathBuf::from(args.get::<String>(0)?))
+}
+
+register_op!(
+    /// Aborts the worker process the first time (per marker file), then returns 100.
+    CRASH_ONCE = "test-procs.crash-once" => |a: Args| {
+        let m = marker(&a)?;
+        if !m.exists() {
+            std::fs::write(&m, b"crashed")?;
+            std::process::abort();
+        }
+        Ok(Value::new(100i64))
+    }
+);
+
+register_op!(
+    /// Always aborts the worker process.
+    ALWAYS_ABORT = "test-procs.always-abort" => |_a: Args| std::process::abort()
+);
+
+register_op!(
+    /// Always kills its own worker process with SIGKILL.
+    ALWAYS_KILL = "test-procs.always-kill" => |_a: Args| {
+        let me = rustix::process::getpid();
+        let _ = rustix::process::kill_process(me, rustix::process::Signal::KILL);
+        Ok(Value::new(0i64))
+    }
+);
+
+register_op!(
+    /// A block of 1,000,000 `f64` (8 MB: it crosses in shared memory) filled with arg 0.
+    BIG = "test-procs.big" => |a: Args| Ok(Value::new(vec![*a.get::<f64>(0)?; 1_000_000]))
+);
+
+register_op!(
+    /// The elementwise sum of two blocks.
+    ADD_BLOCKS = "test-procs.add-blocks" => |a: Args| {
+        let x = a.get::<Vec<f64>>(0)?;
+        let y = a.get::<Vec<f64>>(1)?;
+        Ok(Value::new(x.iter().zip(y).map(|(p, q)| p + q).collect::<Vec<f64>>()))
+    }
+);
+
+/// A value type without a codec.
+struct Opaque;
+
+register_op!(
+    /// Returns an [`Opaque`] value.
+    OPAQUE = "test-procs.opaque" => |_a: Args| Ok(Value::opaque(Opaque))
+);
+
+fn path_arg(p: &std::path::Path) -> Arg {
+    Arg::Literal(Value::new(p.display().to_string()))
+}
+
+/// Chains of ordinary tasks around one that crashes its worker once: the worker is
+/// replaced, lost results are recomputed, and the answer is right.
+#[test]
+fn a_crashed_worker_is_replaced_and_lost_work_recomputed() {
+    for workers in [1, 2] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = ProcessScheduler::new(workers).unwrap();
+        let before = s.worker_pids();
+        let mut l = Layer::new("crashy");
+        l.task("a0", &ADD, vec![lit(1)]);
+        for i in 1..50 {
+            l.task(
+                format!("a{i}"),
+                &ADD,
+                vec![k(&format!("a{}", i - 1)), lit(1)],
+            );
+        }
+        l.task("boom", &CRASH_ONCE, vec![path_arg(&dir.path().join("m"))]);
+        l.task("out", &ADD, vec![k("a49"), k("boom")]);
+        let out = compute(&Graph::from_layers([l]), &[Key::new("out")], &s).unwrap();
+        assert_eq!(as_i64(&out[0]), 150, "{workers} workers");
+        assert_ne!(s.worker_pids(), before, "a worker was replaced");
+        // The pool works on.
+        let out = compute(&tree_sum_graph(100), &[Key::new("total")], &s).unwrap();
+        assert_eq!(as_i64(&out[0]), 4950);
+    }
+}
+
+fn assert_fails_naming(op: &'static dask_graph::RegisteredOp, signal: &str) {
+    let s = ProcessScheduler::new(2).unwrap();
+    let mut l = Layer::new("deadly");
+    l.task("fine", &ADD, vec![lit(1)]);
+    l.task("deadly", op, vec![]);
+    l.task("out", &ADD, vec![k("fine"), k("deadly")]);
+    let err = compute(&Graph::from_layers([l]), &[Key::new("out")], &s).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("deadly") && msg.contains(signal) && msg.contains("3 times"),
+        "{msg}"
+    );
+    let out = compute(&tree_sum_graph(10), &[Key::new("total")], &s).unwrap();
+    assert_eq!(as_i64(&out[0]), 45, "still usable");
+}
+
+#[test]
+fn a_task_that_keeps_aborting_fails_naming_it_and_the_signal() {
+    assert_fails_naming(&ALWAYS_ABORT, "SIGABRT");
+}
+
+#[test]
+fn a_task_that_keeps_getting_killed_fails_naming_it_and_the_signal() {
+    assert_fails_naming(&ALWAYS_KILL, "SIGKILL");
+}
+
+/// Whether `pid` still exists (a zombie would still have an entry).
+fn exists(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[test]
+fn dropping_the_scheduler_leaves_no_process_behind() {
+    let s = ProcessScheduler::new(2).unwrap();
+    let out = compute(&tree_sum_graph(100), &[Key::new("total")], &s).unwrap();
+    assert_eq!(as_i64(&out[0]), 4950);
+    let pids = s.worker_pids();
+    assert!(pids.iter().all(|&p| exists(p)));
+    drop(s);
+    for p in pids {
+        assert!(!exists(p), "worker {p} is still there (zombie or orphan)");
+    }
+}
+
+#[test]
+fn the_pool_is_reused_across_computes() {
+    let s = ProcessScheduler::new(2).unwrap();
+    let pids = s.worker_pids();
+    for n in 10..20 {
+        let out = compute(&tree_sum_graph(n), &[Key::new("total")], &s).unwrap();
+        assert_eq!(as_i64(&out[0]), (n * (n - 1) / 2) as i64);
+    }
+    assert_eq!(s.worker_pids(), pids);
+}
+
+#[test]
+fn a_literal_without_a_codec_is_refused_before_anything_runs() {
+    let s = ProcessScheduler::new(1).unwrap();
+    let mut l = Layer::new("l");
+    l.task("x", &ADD, vec![Arg::Literal(Value::opaque(Opaque))]);
+    let err = compute(&Graph::from_layers([l]), &[Key::new("x")], &s).unwrap_err();
+    match &err {
+        Error::Unsupported { key, reason, .. } => {
+            assert_eq!(key.name(), "x");
+            assert!(reason.contains("Opaque"), "{reason}");
+        }
+        other => panic!("expected a refusal, got {other}"),
+    }
+}
+
+#[test]
+fn a_result_without_a_codec_that_must_cross_is_an_error_naming_task_and_type() {
+    let s = ProcessScheduler::new(1).unwrap();
+    let mut l = Layer::new("l");
+    l.task("opaque", &OPAQUE, vec![]);
+    let err = compute(&Graph::from_layers([l]), &[Key::new("opaque")], &s).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("opaque") && msg.contains("Opaque"), "{msg}");
+}
+
+/// Two 8 MB blocks made on different workers, summed on one of them, and the sum
+/// returned: large values cross through shared memory, intact.
+#[test]
+fn large_blocks_cross_between_workers_and_back() {
+    let s = ProcessScheduler::new(2).unwrap();
+    let mut l = Layer::new("big");
+    l.task("b0", &BIG, vec![Arg::Literal(Value::new(1.5f64))])
+        .task("b1", &BIG, vec![Arg::Literal(Value::new(2.25f64))])
+        .task("sum", &ADD_BLOCKS, vec![k("b0"), k("b1")]);
+    let g = Graph::from_layers([l]);
+    let out = compute(&g, &[Key::new("sum"), Key::new("b1")], &s).unwrap();
+    let sum = out[0].get::<Vec<f64>>().unwrap();
+    assert_eq!(sum.len(), 1_000_000);
+    assert!(sum.iter().all(|&x| x == 3.75));
+    assert!(out[1].get::<Vec<f64>>().unwrap().iter().all(|&x| x == 2.25));
+}
