@@ -73,7 +73,18 @@ pub(crate) struct Compute<'a> {
     suspects: HashSet<TaskId>,
     max_kills: u32,
     quiet: bool,
+    /// Readers (parent copy + shipped copies not yet acknowledged) of each shared
+    /// region, by `(owner tag, region id)`; at zero the region goes back to its owner.
+    leases: HashMap<(u32, u64), u32>,
+    /// Regions to hand back, per worker.
+    recycle: Vec<Vec<u64>>,
+    /// Per worker slot: how many times it was replaced (regions of an older process
+    /// must never be "recycled" into its successor's pool).
+    epoch: Vec<u32>,
 }
+
+/// Worker slots fit in the low bits of an owner tag; the epoch is above.
+const SLOT_BITS: u32 = 6;
 
 impl<'a> Compute<'a> {
     /// Prepares `plan`; refuses closures and literals without codecs before anything runs.
@@ -113,6 +124,9 @@ impl<'a> Compute<'a> {
             suspects: HashSet::new(),
             max_kills,
             quiet,
+            leases: HashMap::new(),
+            recycle: vec![Vec::new(); workers],
+            epoch: vec![0; workers],
         })
     }
 
@@ -159,21 +173,77 @@ impl<'a> Compute<'a> {
                     }
                 }
             }
+            self.send_recycled(pool);
         }
-        if let Some(e) = self.failed.take() {
-            return Err(e);
+        let result = match self.failed.take() {
+            Some(e) => Err(e),
+            None => self
+                .plan
+                .requested()
+                .iter()
+                .map(|&r| match &self.parent[r as usize] {
+                    Some(v) => v.decode(),
+                    None => Err(scheduler_error(format!(
+                        "internal error: the result of {} never came back",
+                        self.plan.key(r)
+                    ))),
+                })
+                .collect(),
+        };
+        for t in 0..self.parent.len() {
+            self.drop_copy(t as TaskId);
         }
-        self.plan
-            .requested()
-            .iter()
-            .map(|&r| match &self.parent[r as usize] {
-                Some(v) => v.decode(),
-                None => Err(scheduler_error(format!(
-                    "internal error: the result of {} never came back",
-                    self.plan.key(r)
-                ))),
-            })
-            .collect()
+        self.send_recycled(pool);
+        result
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Shared regions.
+
+    /// Keeps a payload that arrived from worker `w` as the parent's copy of `t`.
+    fn keep_copy(&mut self, w: usize, t: TaskId, mut p: Payload) {
+        if let crate::protocol::Bytes::Shared { owner, .. } = &mut p.bytes {
+            *owner = ((self.epoch[w]) << SLOT_BITS) | w as u32;
+        }
+        if let Some(lease) = p.lease() {
+            *self.leases.entry(lease).or_insert(0) += 1;
+        }
+        self.drop_copy(t);
+        self.parent[t as usize] = Some(p);
+    }
+
+    /// Drops the parent's copy of `t`, if any.
+    fn drop_copy(&mut self, t: TaskId) {
+        if let Some(p) = self.parent[t as usize].take() {
+            self.unlease(p.lease());
+        }
+    }
+
+    /// One reader of a region is done.
+    fn unlease(&mut self, lease: Option<(u32, u64)>) {
+        let Some(lease) = lease else { return };
+        let Some(count) = self.leases.get_mut(&lease) else {
+            return; // its owner was replaced: the region went with it
+        };
+        *count -= 1;
+        if *count == 0 {
+            self.leases.remove(&lease);
+            let (tag, id) = lease;
+            let w = (tag & ((1 << SLOT_BITS) - 1)) as usize;
+            if w < self.epoch.len() && tag >> SLOT_BITS == self.epoch[w] {
+                self.recycle[w].push(id);
+            }
+        }
+    }
+
+    fn send_recycled(&mut self, pool: &Pool) {
+        for (w, ids) in self.recycle.iter_mut().enumerate() {
+            if !ids.is_empty() {
+                let _ = pool.workers[w]
+                    .tx
+                    .send(ToWorker::Recycle(std::mem::take(ids)));
+            }
+        }
     }
 
     fn fail(&mut self, e: Error) {
@@ -329,10 +399,14 @@ impl<'a> Compute<'a> {
                     self.holders[di] &= !bit;
                 }
             } else if let Some(v) = &self.parent[di] {
-                inputs.push(Input::Value(v.clone()));
+                let v = v.clone();
+                if let Some(lease) = v.lease() {
+                    *self.leases.entry(lease).or_insert(0) += 1;
+                }
+                inputs.push(Input::Value(v));
             }
             if last {
-                self.parent[di] = None;
+                self.drop_copy(d);
                 let mut others = self.holders[di];
                 while others != 0 {
                     let u = others.trailing_zeros() as usize;
@@ -395,14 +469,21 @@ impl<'a> Compute<'a> {
 
     fn receive(&mut self, w: usize, msg: FromWorker, callbacks: &dyn Callback) {
         match msg {
-            FromWorker::Done(done) => {
+            FromWorker::Done { done, read } => {
                 self.in_flight[w].pop_front();
+                read.into_iter().for_each(|l| self.unlease(Some(l)));
                 for c in done {
                     self.complete(w, c, callbacks);
                 }
             }
-            FromWorker::Failed { done, id, error } => {
+            FromWorker::Failed {
+                done,
+                read,
+                id,
+                error,
+            } => {
                 let batch = self.in_flight[w].pop_front().unwrap_or_default();
+                read.into_iter().for_each(|l| self.unlease(Some(l)));
                 for c in done {
                     self.complete(w, c, callbacks);
                 }
@@ -420,7 +501,7 @@ impl<'a> Compute<'a> {
                 for (d, v) in values {
                     self.fetching.remove(&d);
                     match v {
-                        Ok(v) => self.parent[d as usize] = Some(v),
+                        Ok(v) => self.keep_copy(w, d, v),
                         Err(message) => {
                             self.fail(Error::Unsupported {
                                 scheduler: SCHEDULER_NAME.to_string(),
@@ -451,7 +532,7 @@ impl<'a> Compute<'a> {
         self.nbytes[ti] = c.nbytes;
         self.suspects.remove(&t);
         match c.value {
-            Some(Ok(v)) => self.parent[ti] = Some(v),
+            Some(Ok(v)) => self.keep_copy(w, t, v),
             Some(Err(message)) => self.fail(Error::Unsupported {
                 scheduler: SCHEDULER_NAME.to_string(),
                 key: self.plan.key(t).clone(),
@@ -504,6 +585,11 @@ impl<'a> Compute<'a> {
             ))
         })?;
         self.load[w] = 0;
+        // Its regions went with it (copies already mapped elsewhere stay readable).
+        let tag = (self.epoch[w] << SLOT_BITS) | w as u32;
+        self.leases.retain(|&(owner, _), _| owner != tag);
+        self.recycle[w].clear();
+        self.epoch[w] += 1;
         for &t in &lost {
             if self.st[t as usize] == St::Assigned(w) {
                 self.st[t as usize] = St::Waiting;

@@ -5,6 +5,7 @@
 //! plan's task ids, valid for one compute (a [`ToWorker::Reset`] separates computes).
 
 use dask_graph::{Key, Value, WireTask};
+
 use ipc_channel::ipc::{IpcSender, IpcSharedMemory};
 use serde::{Deserialize, Serialize};
 
@@ -19,35 +20,41 @@ pub(crate) struct Payload {
     pub bytes: Bytes,
 }
 
-/// The encoded bytes: inline for small values, a shared-memory region for large ones.
+/// Marks a shared region whose owner the parent has not recorded yet.
+pub(crate) const NO_OWNER: u32 = u32::MAX;
+
+/// The encoded bytes: inline for small values, a pooled shared-memory region for large
+/// ones.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) enum Bytes {
     Inline(Vec<u8>),
-    Shared(IpcSharedMemory),
+    Shared {
+        region: IpcSharedMemory,
+        /// Bytes in use (regions are reused, so they may be larger).
+        len: u64,
+        /// The region's number in its owner's pool.
+        id: u64,
+        /// The worker whose pool it belongs to (set by the parent on arrival).
+        owner: u32,
+    },
 }
 
 impl Payload {
-    /// Encodes `value` (an error message names the type when it has no codec).
-    pub(crate) fn encode(value: &Value) -> Result<Payload, String> {
-        let e = value.encode().map_err(|e| e.to_string())?;
-        let bytes = if e.bytes.len() >= SHARED_FROM {
-            Bytes::Shared(IpcSharedMemory::from_bytes(&e.bytes))
-        } else {
-            Bytes::Inline(e.bytes)
-        };
-        Ok(Payload {
-            codec: e.codec,
-            bytes,
-        })
-    }
-
     /// Decodes the value, reading a shared region in place.
     pub(crate) fn decode(&self) -> dask_graph::Result<Value> {
         let bytes: &[u8] = match &self.bytes {
             Bytes::Inline(v) => v,
-            Bytes::Shared(m) => m,
+            Bytes::Shared { region, len, .. } => region.get(..*len as usize).unwrap_or(&[]),
         };
         Value::decode(&self.codec, bytes)
+    }
+
+    /// `(owner, id)` of its shared region, if it has one.
+    pub(crate) fn lease(&self) -> Option<(u32, u64)> {
+        match &self.bytes {
+            Bytes::Shared { owner, id, .. } => Some((*owner, *id)),
+            Bytes::Inline(_) => None,
+        }
     }
 }
 
@@ -63,6 +70,8 @@ pub(crate) enum ToWorker {
     Release(Vec<u32>),
     /// Drop every stored result: the compute is over.
     Reset,
+    /// These regions of this worker's pool are no longer read by anyone: reuse them.
+    Recycle(Vec<u64>),
     /// Exit.
     Shutdown,
 }
@@ -101,11 +110,16 @@ pub(crate) enum FromWorker {
     },
     /// Sent by the parent's own watcher when a worker exits before saying hello.
     Died { status: String },
-    /// Tasks completed, in the order they ran.
-    Done(Vec<Completion>),
+    /// Tasks completed, in the order they ran, and the shared regions (of other
+    /// workers, shipped as inputs) this worker has finished reading.
+    Done {
+        done: Vec<Completion>,
+        read: Vec<(u32, u64)>,
+    },
     /// A task failed; the tasks before it in its batch completed (listed).
     Failed {
         done: Vec<Completion>,
+        read: Vec<(u32, u64)>,
         id: u32,
         error: WireError,
     },

@@ -10,9 +10,95 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use dask_graph::{Value, registry_fingerprint};
-use ipc_channel::ipc::{self, IpcSender};
+use ipc_channel::ipc::{self, IpcSender, IpcSharedMemory};
 
-use crate::protocol::{Assign, Completion, FromWorker, Input, Payload, ToWorker, WireError};
+use crate::protocol::{
+    Assign, Bytes, Completion, FromWorker, Input, NO_OWNER, Payload, SHARED_FROM, ToWorker,
+    WireError,
+};
+
+/// Free bytes a worker keeps in its region pool; regions beyond it are unmapped.
+const POOL_BYTES: usize = 1 << 30;
+
+/// A worker's reusable shared-memory regions and its encoding buffer.
+///
+/// A large value is encoded into a buffer that keeps its capacity, then copied into a
+/// free region (the smallest that fits, or a new one rounded up to a power of two) that
+/// is already mapped and faulted in — the slow part of moving a big block on these
+/// machines is touching fresh pages, not copying. The region is *lent* until the parent
+/// says every reader is done with it ([`ToWorker::Recycle`]).
+#[derive(Default)]
+struct Regions {
+    next_id: u64,
+    free: Vec<IpcSharedMemory>,
+    lent: HashMap<u64, IpcSharedMemory>,
+    buf: Vec<u8>,
+}
+
+impl Regions {
+    fn encode(&mut self, value: &Value) -> Result<Payload, String> {
+        self.buf.clear();
+        let codec = value
+            .encode_into(&mut self.buf)
+            .map_err(|e| e.to_string())?
+            .name
+            .to_string();
+        let len = self.buf.len();
+        if len < SHARED_FROM {
+            return Ok(Payload {
+                codec,
+                bytes: Bytes::Inline(self.buf.clone()),
+            });
+        }
+        let mut region = match self
+            .free
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.len() >= len)
+            .min_by_key(|(_, r)| r.len())
+            .map(|(i, _)| i)
+        {
+            Some(i) => self.free.swap_remove(i),
+            None => IpcSharedMemory::from_byte(0, len.next_power_of_two()),
+        };
+        // SAFETY: `region` is mapped by no one else: it is either new, or came back
+        // through `Recycle` after the parent counted every reader done with it (readers
+        // decode, then drop their mapping, before acknowledging). This process holds no
+        // other handle to it until the duplicate below, made after the write.
+        let target = unsafe { region.deref_mut() };
+        target[..len].copy_from_slice(&self.buf);
+        let id = self.next_id;
+        self.next_id += 1;
+        // The pool keeps the handle whose mapping is already faulted in; the message gets
+        // a duplicate (a fresh mapping this process never touches).
+        let sent = region.clone();
+        self.lent.insert(id, region);
+        Ok(Payload {
+            codec,
+            bytes: Bytes::Shared {
+                region: sent,
+                len: len as u64,
+                id,
+                owner: NO_OWNER,
+            },
+        })
+    }
+
+    fn recycle(&mut self, ids: Vec<u64>) {
+        for id in ids {
+            if let Some(r) = self.lent.remove(&id) {
+                self.free.push(r);
+            }
+        }
+        // Keep the largest regions within the budget.
+        self.free.sort_by_key(|r| std::cmp::Reverse(r.len()));
+        let mut total = 0;
+        self.free.retain(|r| {
+            total += r.len();
+            total <= POOL_BYTES
+        });
+    }
+}
 
 /// The environment variable naming the parent's one-shot server.
 pub const SERVER_ENV: &str = "DASK_PROCS_SERVER";
@@ -64,18 +150,19 @@ fn serve(server: String) -> Result<(), String> {
         })
         .map_err(|e| format!("cannot greet the scheduler: {e}"))?;
     let mut store: HashMap<u32, Value> = HashMap::new();
+    let mut regions = Regions::default();
     loop {
         // The parent going away closes the channel: time to exit.
         let Ok(order) = orders.recv() else {
             return Ok(());
         };
         let reply = match order {
-            ToWorker::Run(batch) => run_batch(batch, &mut store),
+            ToWorker::Run(batch) => run_batch(batch, &mut store, &mut regions),
             ToWorker::Fetch(ids) => FromWorker::Fetched(
                 ids.into_iter()
                     .map(|id| {
                         let v = match store.get(&id) {
-                            Some(v) => Payload::encode(v),
+                            Some(v) => regions.encode(v),
                             None => Err(format!("result {id} is not held by this worker")),
                         };
                         (id, v)
@@ -92,6 +179,10 @@ fn serve(server: String) -> Result<(), String> {
                 store.clear();
                 continue;
             }
+            ToWorker::Recycle(ids) => {
+                regions.recycle(ids);
+                continue;
+            }
             ToWorker::Shutdown => return Ok(()),
         };
         to_parent
@@ -100,24 +191,45 @@ fn serve(server: String) -> Result<(), String> {
     }
 }
 
-fn run_batch(batch: Vec<Assign>, store: &mut HashMap<u32, Value>) -> FromWorker {
+fn run_batch(
+    batch: Vec<Assign>,
+    store: &mut HashMap<u32, Value>,
+    regions: &mut Regions,
+) -> FromWorker {
     let mut done = Vec::with_capacity(batch.len());
-    for a in batch {
-        match run_one(&a, store) {
-            Ok(c) => done.push(c),
-            Err(error) => {
-                return FromWorker::Failed {
-                    done,
-                    id: a.id,
-                    error,
-                };
-            }
+    let mut read = Vec::new();
+    let leases = |a: &Assign| -> Vec<(u32, u64)> {
+        a.inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::Value(p) => p.lease(),
+                Input::Local { .. } => None,
+            })
+            .collect()
+    };
+    let mut batch = batch.into_iter();
+    while let Some(a) = batch.next() {
+        // Shipped inputs are read (or skipped) by the end of this iteration, when `a`
+        // and its regions are dropped; the parent hears of it with the reply.
+        read.extend(leases(&a));
+        if let Err(error) = run_one(&a, store, regions).map(|c| done.push(c)) {
+            read.extend(batch.flat_map(|rest| leases(&rest)));
+            return FromWorker::Failed {
+                done,
+                read,
+                id: a.id,
+                error,
+            };
         }
     }
-    FromWorker::Done(done)
+    FromWorker::Done { done, read }
 }
 
-fn run_one(a: &Assign, store: &mut HashMap<u32, Value>) -> Result<Completion, WireError> {
+fn run_one(
+    a: &Assign,
+    store: &mut HashMap<u32, Value>,
+    regions: &mut Regions,
+) -> Result<Completion, WireError> {
     let task = a
         .task
         .compile()
@@ -146,7 +258,7 @@ fn run_one(a: &Assign, store: &mut HashMap<u32, Value>) -> Result<Completion, Wi
     let t0 = Instant::now();
     let value = task.run(inputs).map_err(WireError::from_error)?;
     let micros = t0.elapsed().as_micros() as u64;
-    let sent = a.send.then(|| Payload::encode(&value));
+    let sent = a.send.then(|| regions.encode(&value));
     let nbytes = value.nbytes() as u64;
     if a.keep {
         store.insert(a.id, value);

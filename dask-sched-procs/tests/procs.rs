@@ -178,18 +178,26 @@ fn a_result_without_a_codec_that_must_cross_is_an_error_naming_task_and_type() {
 }
 
 /// Two 8 MB blocks made on different workers, summed on one of them, and the sum
-/// returned: large values cross through shared memory, intact.
+/// returned: large values cross through pooled shared-memory regions, intact — also in
+/// later computes, which reuse the regions (a region recycled too early would show
+/// another round's numbers).
 #[test]
 fn large_blocks_cross_between_workers_and_back() {
     let s = ProcessScheduler::new(2).unwrap();
-    let mut l = Layer::new("big");
-    l.task("b0", &BIG, vec![Arg::Literal(Value::new(1.5f64))])
-        .task("b1", &BIG, vec![Arg::Literal(Value::new(2.25f64))])
-        .task("sum", &ADD_BLOCKS, vec![k("b0"), k("b1")]);
-    let g = Graph::from_layers([l]);
-    let out = compute(&g, &[Key::new("sum"), Key::new("b1")], &s).unwrap();
-    let sum = out[0].get::<Vec<f64>>().unwrap();
-    assert_eq!(sum.len(), 1_000_000);
-    assert!(sum.iter().all(|&x| x == 3.75));
-    assert!(out[1].get::<Vec<f64>>().unwrap().iter().all(|&x| x == 2.25));
+    for round in 0..3 {
+        let (a, b) = (1.5 + round as f64, 2.25 * (round + 1) as f64);
+        let mut l = Layer::new(format!("big-{round}"));
+        l.task("b0", &BIG, vec![Arg::Literal(Value::new(a))])
+            .task("b1", &BIG, vec![Arg::Literal(Value::new(b))])
+            .task("sum", &ADD_BLOCKS, vec![k("b0"), k("b1")]);
+        let g = Graph::from_layers([l]);
+        let out = compute(&g, &[Key::new("sum"), Key::new("b1")], &s).unwrap();
+        let sum = out[0].get::<Vec<f64>>().unwrap();
+        assert_eq!(sum.len(), 1_000_000);
+        assert!(sum.iter().all(|&x| x == a + b), "round {round}");
+        assert!(
+            out[1].get::<Vec<f64>>().unwrap().iter().all(|&x| x == b),
+            "round {round}"
+        );
+    }
 }
