@@ -57,6 +57,16 @@ register_op!(
     }
 );
 
+register_op!(
+    /// Always crashes its own worker process with a real segmentation fault.
+    ALWAYS_SEGV = "test-procs.always-segv" => |_a: Args| {
+        // SAFETY: none — this deliberately writes through a null pointer to make the
+        // worker process die of SIGSEGV, which is what the test is about.
+        unsafe { std::ptr::null_mut::<u64>().write_volatile(1) };
+        Ok(Value::new(0i64))
+    }
+);
+
 /// A value type without a codec.
 struct Opaque;
 
@@ -116,6 +126,11 @@ fn assert_fails_naming(op: &'static dask_graph::RegisteredOp, signal: &str) {
 #[test]
 fn a_task_that_keeps_aborting_fails_naming_it_and_the_signal() {
     assert_fails_naming(&ALWAYS_ABORT, "SIGABRT");
+}
+
+#[test]
+fn a_task_that_keeps_segfaulting_fails_naming_it_and_the_signal() {
+    assert_fails_naming(&ALWAYS_SEGV, "SIGSEGV");
 }
 
 #[test]
