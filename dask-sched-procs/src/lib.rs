@@ -31,8 +31,9 @@
 //! workers until another worker or the caller needs them, release after the last use,
 //! and crash recovery (replace the worker, recompute what was lost, isolate suspects).
 //! Computes on one scheduler run one at a time (a second caller waits its turn).
-//! Encoded values of 64 KiB and more cross in a shared-memory region (a fresh one per
-//! value for now; pooling the regions is future work), smaller ones inside the message.
+//! Encoded values of 64 KiB and more cross in shared-memory regions from a per-worker
+//! pool: a region is written once, read in place by the receiver, and recycled when the
+//! parent has counted every reader done; smaller values travel inside the message.
 //! Values needed on another worker travel through the parent, which forwards the region
 //! without copying it.
 //!
