@@ -303,6 +303,13 @@ impl Plan {
                     }],
                 )),
                 Node::Task(t) => {
+                    if t.op.is_local() {
+                        return Err(Error::Unsupported {
+                            scheduler: scheduler.to_string(),
+                            key: key.clone(),
+                            reason: format!("operation `{}` is a closure", t.op.name()),
+                        });
+                    }
                     let mut next = 0u32;
                     let args = t
                         .args
@@ -322,13 +329,6 @@ impl Plan {
                             })
                         })
                         .collect::<Result<Vec<_>>>()?;
-                    if t.op.is_local() {
-                        return Err(Error::Unsupported {
-                            scheduler: scheduler.to_string(),
-                            key: key.clone(),
-                            reason: format!("operation `{}` is a closure", t.op.name()),
-                        });
-                    }
                     Ok(WireTask::Steps(
                         key.clone(),
                         vec![WireStep {

@@ -19,8 +19,13 @@
 //! * **Crashes.** A worker whose channel closes is replaced. Its queued tasks go back to
 //!   waiting, results that lived only there and are still needed are recomputed (and
 //!   whatever they need, recursively). Tasks that were on a crashed worker run alone
-//!   afterwards, so the one that crashes again is known; after `max_kills` such crashes
-//!   it fails with an error naming it and the signal.
+//!   afterwards, each in its own message: when a worker dies while its oldest unanswered
+//!   message is such a lone task, that task is the culprit; after `max_kills` such
+//!   crashes it fails with an error naming it and the signal.
+//! * **Stopping.** The first error stops placement; the loop then waits for every batch
+//!   and fetch sent to be answered, so nothing of this compute is left running. An error
+//!   that cuts the loop short (the pool cannot be read, a worker cannot be replaced)
+//!   makes the caller restart the whole pool instead.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
@@ -62,8 +67,8 @@ pub(crate) struct Compute<'a> {
     ready: BinaryHeap<Reverse<u32>>,
     /// Tasks waiting for a fetched input, by that input.
     parked: HashMap<TaskId, Vec<TaskId>>,
-    /// Fetches asked for and not answered.
-    fetching: HashSet<TaskId>,
+    /// Fetches asked for and not answered, with the worker asked.
+    fetching: HashMap<TaskId, usize>,
     /// Per worker: the batches sent and not yet reported, oldest first.
     in_flight: Vec<VecDeque<Vec<TaskId>>>,
     load: Vec<usize>,
@@ -115,7 +120,7 @@ impl<'a> Compute<'a> {
             nbytes: vec![0; n],
             ready,
             parked: HashMap::new(),
-            fetching: HashSet::new(),
+            fetching: HashMap::new(),
             in_flight: (0..workers).map(|_| VecDeque::new()).collect(),
             load: vec![0; workers],
             remaining: n,
@@ -130,8 +135,24 @@ impl<'a> Compute<'a> {
         })
     }
 
-    /// Runs the compute to its end and returns the requested values.
-    pub(crate) fn run(mut self, pool: &mut Pool, callbacks: &dyn Callback) -> Result<Vec<Value>> {
+    /// Runs the compute to its end and returns the requested values, and whether the
+    /// pool is still in a known state (false after an error that cut the event loop
+    /// short: the caller then restarts the pool rather than reuse workers that may still
+    /// be busy with this compute).
+    pub(crate) fn run(
+        mut self,
+        pool: &mut Pool,
+        callbacks: &dyn Callback,
+    ) -> (Result<Vec<Value>>, bool) {
+        if let Err(e) = self.event_loop(pool, callbacks) {
+            return (Err(e), false);
+        }
+        (self.finish(pool), true)
+    }
+
+    /// Dispatches and receives until every task is done, or — after a failure — until
+    /// everything sent has been answered.
+    fn event_loop(&mut self, pool: &mut Pool, callbacks: &dyn Callback) -> Result<()> {
         loop {
             if self.failed.is_none() {
                 if self.remaining == 0 {
@@ -175,6 +196,11 @@ impl<'a> Compute<'a> {
             }
             self.send_recycled(pool);
         }
+        Ok(())
+    }
+
+    /// The requested values (or the first error); hands every region back.
+    fn finish(&mut self, pool: &mut Pool) -> Result<Vec<Value>> {
         let result = match self.failed.take() {
             Some(e) => Err(e),
             None => self
@@ -243,6 +269,18 @@ impl<'a> Compute<'a> {
                     .tx
                     .send(ToWorker::Recycle(std::mem::take(ids)));
             }
+        }
+    }
+
+    /// Runs a callback; a panic in it fails the compute (which then drains as after any
+    /// failure) instead of unwinding through the event loop.
+    fn guard_callback(&mut self, key: &dask_graph::Key, f: impl FnOnce()) {
+        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            let message = format!(
+                "a callback panicked on task {key}: {}",
+                dask_graph::panic_message(payload.as_ref())
+            );
+            self.fail(scheduler_error(message));
         }
     }
 
@@ -374,7 +412,8 @@ impl<'a> Compute<'a> {
             return;
         }
         self.parked.entry(missing).or_default().push(t);
-        if self.fetching.insert(missing) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.fetching.entry(missing) {
+            e.insert(from);
             fetches[from].push(missing);
         }
     }
@@ -404,6 +443,12 @@ impl<'a> Compute<'a> {
                     *self.leases.entry(lease).or_insert(0) += 1;
                 }
                 inputs.push(Input::Value(v));
+            } else {
+                let key = self.plan.key(d).clone();
+                self.fail(scheduler_error(format!(
+                    "internal error: the result of {key} was placed nowhere for {}",
+                    self.plan.key(t)
+                )));
             }
             if last {
                 self.drop_copy(d);
@@ -423,7 +468,8 @@ impl<'a> Compute<'a> {
         self.st[t as usize] = St::Assigned(w);
         self.load[w] += 1;
         if !self.quiet {
-            callbacks.pretask(self.plan.key(t), w);
+            let key = self.plan.key(t);
+            self.guard_callback(key, || callbacks.pretask(key, w));
         }
         Assign {
             id: t,
@@ -451,7 +497,7 @@ impl<'a> Compute<'a> {
                 }
                 let local = self.plan.dependencies(u).iter().all(|&d| {
                     let di = d as usize;
-                    self.st[di] == St::Assigned(w)
+                    (self.st[di] == St::Assigned(w) && self.holders[di] & (1 << w) != 0)
                         || (self.st[di] == St::Done
                             && (self.holders[di] & (1 << w) != 0 || self.parent[di].is_some()))
                 });
@@ -541,12 +587,11 @@ impl<'a> Compute<'a> {
             None => {}
         }
         if !self.quiet {
-            callbacks.posttask(
-                self.plan.key(t),
-                w,
-                Duration::from_micros(c.micros),
-                c.nbytes as usize,
-            );
+            let key = self.plan.key(t);
+            let elapsed = Duration::from_micros(c.micros);
+            self.guard_callback(key, || {
+                callbacks.posttask(key, w, elapsed, c.nbytes as usize)
+            });
         }
         for &u in self.plan.dependents(t) {
             let ui = u as usize;
@@ -555,6 +600,20 @@ impl<'a> Compute<'a> {
                 self.ready.push(Reverse(self.plan.priority(u)));
             }
         }
+        // After a crash sent some dependents back to waiting, the copy this result had
+        // may already be promised to (taken by) a dependent still queued elsewhere: then
+        // it is computed again for the others.
+        if !self.available(t)
+            && self
+                .plan
+                .dependents(t)
+                .iter()
+                .any(|&u| self.st[u as usize] == St::Waiting)
+        {
+            self.st[ti] = St::Waiting;
+            self.remaining += 1;
+            self.revive(vec![t]);
+        }
     }
 
     // -----------------------------------------------------------------------------------
@@ -562,23 +621,28 @@ impl<'a> Compute<'a> {
 
     fn crashed(&mut self, pool: &mut Pool, w: usize) -> Result<()> {
         let status = pool.exit_status(w);
+        // The worker was running the oldest batch it had not reported. If that batch was
+        // a suspect sent alone, that task is certainly what crashed it.
+        let culprit = match self.in_flight[w].front().map(Vec::as_slice) {
+            Some([alone]) if self.suspects.contains(alone) => Some(*alone),
+            _ => None,
+        };
         let lost: Vec<TaskId> = self.in_flight[w].drain(..).flatten().collect();
-        // A task that was running alone is certainly the one that crashed the worker.
-        if let [alone] = lost.as_slice()
-            && self.suspects.contains(alone)
-        {
+        if let Some(alone) = culprit {
             let kills = {
-                let k = self.kills.entry(*alone).or_insert(0);
+                let k = self.kills.entry(alone).or_insert(0);
                 *k += 1;
                 *k
             };
             if kills >= self.max_kills {
-                let key = self.plan.key(*alone).clone();
+                let key = self.plan.key(alone).clone();
                 self.fail(scheduler_error(format!(
                     "task {key} killed its worker process {kills} times (last: {status}); giving up"
                 )));
             }
         }
+        // Fetches it was asked for will never be answered; they are asked again.
+        self.fetching.retain(|_, asked| *asked != w);
         pool.replace(w).map_err(|e| {
             scheduler_error(format!(
                 "worker {w} died ({status}) and could not be replaced: {e}"
@@ -608,12 +672,20 @@ impl<'a> Compute<'a> {
             *h &= !(1u64 << w);
         }
         // Needed: inputs of unfinished tasks, and requested results not yet returned.
-        let mut stack: Vec<TaskId> = (0..n as TaskId)
+        let roots: Vec<TaskId> = (0..n as TaskId)
             .filter(|&t| {
                 self.st[t as usize] != St::Done
                     || (self.plan.is_requested(t) && self.parent[t as usize].is_none())
             })
             .collect();
+        self.revive(roots);
+    }
+
+    /// Makes every unavailable result needed by `roots` (unfinished tasks, or results
+    /// that must be returned) waiting again, recursively, then recounts.
+    fn revive(&mut self, roots: Vec<TaskId>) {
+        let n = self.st.len();
+        let mut stack = roots;
         while let Some(t) = stack.pop() {
             if self.st[t as usize] == St::Done {
                 if self.available(t) {

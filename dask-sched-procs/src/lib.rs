@@ -13,7 +13,10 @@
 //! binary's worker processes start, so `cargo test` and `cargo nextest` both work).
 //! Workers say hello with their registry fingerprint; a worker built from a different
 //! binary (different registered operations or codecs) is refused, and a worker that dies
-//! before connecting is reported instead of hanging the handshake.
+//! before connecting — or has not connected after 30 s, and is killed — is reported
+//! instead of hanging the handshake. Workers die with their parent (a parent-death
+//! signal), and a worker process cannot start a process pool of its own (that is also
+//! what stops a program that forgot `worker_main_if_child` from spawning without end).
 //!
 //! # What crosses
 //!
@@ -77,6 +80,13 @@ impl ProcessScheduler {
                 "a process pool needs 1 to 64 workers (asked for {workers})"
             )));
         }
+        if std::env::var_os(SERVER_ENV).is_some() {
+            // Started as a worker but not serving: without this check every worker would
+            // start a pool of its own, without end.
+            return Err(scheduler_error(format!(
+                "this process was started as a dask worker ({SERVER_ENV} is set) but did not become one: call `dask_sched_procs::worker_main_if_child()` first thing in `main` (or invoke `dask_sched_procs::test_worker!()` in the test file). Worker processes cannot start process pools of their own."
+            )));
+        }
         Ok(ProcessScheduler {
             pool: Mutex::new(Pool::start(workers)?),
             workers,
@@ -128,9 +138,33 @@ impl ProcessScheduler {
     fn run(&self, plan: &Plan, callbacks: &dyn Callback) -> Result<Vec<Value>> {
         let compute = Compute::new(plan, self.workers, self.max_kills, callbacks.is_noop())?;
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-        let result = compute.run(&mut pool, callbacks);
-        for w in &pool.workers {
-            let _ = w.tx.send(ToWorker::Reset);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compute.run(&mut pool, callbacks)
+        }));
+        let (result, intact) = outcome.unwrap_or_else(|payload| {
+            let message = format!(
+                "internal error: the scheduler panicked: {}",
+                dask_graph::panic_message(payload.as_ref())
+            );
+            (Err(scheduler_error(message)), false)
+        });
+        if intact {
+            for w in &pool.workers {
+                let _ = w.tx.send(ToWorker::Reset);
+            }
+        } else {
+            // Workers may still be busy with this compute: start afresh rather than
+            // mistake their late answers for the next compute's.
+            let fresh = Pool::start(self.workers);
+            match fresh {
+                Ok(p) => *pool = p,
+                Err(e) => {
+                    return Err(scheduler_error(format!(
+                        "{}; restarting the workers also failed: {e}",
+                        result.err().map_or_else(String::new, |e| e.to_string())
+                    )));
+                }
+            }
         }
         result
     }

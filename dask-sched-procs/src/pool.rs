@@ -24,6 +24,8 @@ use crate::worker::{SERVER_ENV, WORKER_TEST};
 
 /// How long a stopping worker gets before it is killed.
 const GRACE: Duration = Duration::from_secs(2);
+/// How long a new worker gets to connect before it is killed (and reported).
+const HANDSHAKE: Duration = Duration::from_secs(30);
 
 /// A started child process and its watcher.
 struct Child {
@@ -144,8 +146,21 @@ impl Pool {
                 })
                 .map_err(|e| scheduler_error(format!("cannot start a watcher thread: {e}")))?
         };
+        // A child that is alive but never connects is killed after HANDSHAKE; its watcher
+        // then unblocks `accept` with the exit status.
+        let (shook, deadline) = mpsc::channel::<()>();
+        let timer = std::thread::Builder::new()
+            .name(format!("dask-procs-handshake-{pid}"))
+            .spawn(move || {
+                if let Err(mpsc::RecvTimeoutError::Timeout) = deadline.recv_timeout(HANDSHAKE) {
+                    kill(pid);
+                }
+            })
+            .map_err(|e| scheduler_error(format!("cannot start a timer thread: {e}")))?;
         let accepted = server.accept();
         connected.store(true, Ordering::SeqCst);
+        drop(shook);
+        let _ = timer.join();
         let child = Child {
             pid,
             exited,

@@ -38,11 +38,16 @@ struct Regions {
 impl Regions {
     fn encode(&mut self, value: &Value) -> Result<Payload, String> {
         self.buf.clear();
-        let codec = value
-            .encode_into(&mut self.buf)
-            .map_err(|e| e.to_string())?
-            .name
-            .to_string();
+        let buf = &mut self.buf;
+        let encoded =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| value.encode_into(buf)))
+                .map_err(|p| {
+                    format!(
+                        "its codec panicked: {}",
+                        dask_graph::panic_message(p.as_ref())
+                    )
+                })?;
+        let codec = encoded.map_err(|e| e.to_string())?.name.to_string();
         let len = self.buf.len();
         if len < SHARED_FROM {
             return Ok(Payload {
@@ -139,6 +144,8 @@ macro_rules! test_worker {
 }
 
 fn serve(server: String) -> Result<(), String> {
+    // Die with the parent, even in the middle of a long task.
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
     let to_parent = IpcSender::<FromWorker>::connect(server)
         .map_err(|e| format!("cannot connect to the scheduler: {e}"))?;
     let (tx, orders) = ipc::channel::<ToWorker>().map_err(|e| e.to_string())?;

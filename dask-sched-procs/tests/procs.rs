@@ -108,19 +108,26 @@ fn a_crashed_worker_is_replaced_and_lost_work_recomputed() {
 }
 
 fn assert_fails_naming(op: &'static dask_graph::RegisteredOp, signal: &str) {
-    let s = ProcessScheduler::new(2).unwrap();
-    let mut l = Layer::new("deadly");
-    l.task("fine", &ADD, vec![lit(1)]);
-    l.task("deadly", op, vec![]);
-    l.task("out", &ADD, vec![k("fine"), k("deadly")]);
-    let err = compute(&Graph::from_layers([l]), &[Key::new("out")], &s).unwrap_err();
-    let msg = err.to_string();
-    assert!(
-        msg.contains("deadly") && msg.contains(signal) && msg.contains("3 times"),
-        "{msg}"
-    );
-    let out = compute(&tree_sum_graph(10), &[Key::new("total")], &s).unwrap();
-    assert_eq!(as_i64(&out[0]), 45, "still usable");
+    for workers in [1, 2] {
+        let s = ProcessScheduler::new(workers).unwrap();
+        let mut l = Layer::new("deadly");
+        // Other tasks queued behind it on the same worker must not hide the culprit.
+        for i in 0..20 {
+            l.task(format!("fine{i}"), &ADD, vec![lit(i)]);
+        }
+        l.task("deadly", op, vec![]);
+        let mut inputs: Vec<Arg> = (0..20).map(|i| k(&format!("fine{i}"))).collect();
+        inputs.push(k("deadly"));
+        l.task("out", &ADD, inputs);
+        let err = compute(&Graph::from_layers([l]), &[Key::new("out")], &s).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("deadly") && msg.contains(signal) && msg.contains("3 times"),
+            "{workers} workers: {msg}"
+        );
+        let out = compute(&tree_sum_graph(10), &[Key::new("total")], &s).unwrap();
+        assert_eq!(as_i64(&out[0]), 45, "still usable");
+    }
 }
 
 #[test]
@@ -214,5 +221,32 @@ fn large_blocks_cross_between_workers_and_back() {
             out[1].get::<Vec<f64>>().unwrap().iter().all(|&x| x == b),
             "round {round}"
         );
+    }
+}
+
+struct PanickingCallback;
+
+impl dask_graph::Callback for PanickingCallback {
+    fn posttask(&self, key: &Key, _w: usize, _e: std::time::Duration, _n: usize) {
+        if key.name() == "sum" && key.index() == Some(&[1, 0][..]) {
+            panic!("progress bar on fire");
+        }
+    }
+}
+
+/// A callback that panics fails its compute with an error; the next computes on the
+/// same scheduler get their own, right answers (no late replies mistaken for theirs).
+#[test]
+fn a_panicking_callback_fails_the_compute_and_the_next_ones_are_right() {
+    use dask_graph::Scheduler;
+    use dask_graph::testing::{task_tree, tree_total};
+    let s = ProcessScheduler::new(2).unwrap();
+    let (g, root) = task_tree(2000);
+    let plan = dask_graph::Plan::build(&g, &[root], &dask_graph::Optimizations::none()).unwrap();
+    let err = s.execute(&plan, &PanickingCallback).unwrap_err();
+    assert!(err.to_string().contains("progress bar on fire"), "{err}");
+    for _ in 0..3 {
+        let out = s.execute(&plan, &()).unwrap();
+        assert_eq!(as_i64(&out[0]), tree_total(2000));
     }
 }
