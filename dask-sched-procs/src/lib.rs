@@ -68,6 +68,7 @@ pub const DEFAULT_MAX_KILLS: u32 = 3;
 /// Runs plans on a pool of worker processes. Dropping it stops and reaps the workers.
 pub struct ProcessScheduler {
     pool: Mutex<Pool>,
+    program: std::path::PathBuf,
     workers: usize,
     max_kills: u32,
 }
@@ -75,6 +76,20 @@ pub struct ProcessScheduler {
 impl ProcessScheduler {
     /// Starts `workers` worker processes (at least one, at most 64).
     pub fn new(workers: usize) -> Result<ProcessScheduler> {
+        let program = std::env::current_exe()
+            .map_err(|e| scheduler_error(format!("cannot find the current executable: {e}")))?;
+        ProcessScheduler::with_program(workers, program)
+    }
+
+    /// Starts `workers` worker processes running `program` instead of the current
+    /// executable: another binary of the same build that calls
+    /// [`worker_main_if_child`] first thing. Its registry of operations and codecs must
+    /// be the caller's (checked at the handshake).
+    pub fn with_program(
+        workers: usize,
+        program: impl Into<std::path::PathBuf>,
+    ) -> Result<ProcessScheduler> {
+        let program = program.into();
         if workers == 0 || workers > 64 {
             return Err(scheduler_error(format!(
                 "a process pool needs 1 to 64 workers (asked for {workers})"
@@ -88,7 +103,8 @@ impl ProcessScheduler {
             )));
         }
         Ok(ProcessScheduler {
-            pool: Mutex::new(Pool::start(workers)?),
+            pool: Mutex::new(Pool::start(workers, program.clone())?),
+            program,
             workers,
             max_kills: DEFAULT_MAX_KILLS,
         })
@@ -155,7 +171,7 @@ impl ProcessScheduler {
         } else {
             // Workers may still be busy with this compute: start afresh rather than
             // mistake their late answers for the next compute's.
-            let fresh = Pool::start(self.workers);
+            let fresh = Pool::start(self.workers, self.program.clone());
             match fresh {
                 Ok(p) => *pool = p,
                 Err(e) => {

@@ -51,6 +51,8 @@ impl Worker {
 
 /// The worker processes of one scheduler.
 pub(crate) struct Pool {
+    /// The executable workers run (normally the current one).
+    program: std::path::PathBuf,
     pub(crate) workers: Vec<Worker>,
     pub(crate) set: IpcReceiverSet,
     /// Receiver-set id → worker index.
@@ -66,8 +68,9 @@ pub(crate) fn scheduler_error(message: impl Into<String>) -> Error {
 
 impl Pool {
     /// Starts `n` workers.
-    pub(crate) fn start(n: usize) -> Result<Pool> {
+    pub(crate) fn start(n: usize, program: std::path::PathBuf) -> Result<Pool> {
         let mut pool = Pool {
+            program,
             workers: Vec::with_capacity(n),
             set: IpcReceiverSet::new()
                 .map_err(|e| scheduler_error(format!("cannot create a receiver set: {e}")))?,
@@ -103,8 +106,7 @@ impl Pool {
     fn spawn(&mut self, index: usize) -> Result<Worker> {
         let (server, name) = IpcOneShotServer::<FromWorker>::new()
             .map_err(|e| scheduler_error(format!("cannot create a handshake server: {e}")))?;
-        let exe = std::env::current_exe()
-            .map_err(|e| scheduler_error(format!("cannot find the current executable: {e}")))?;
+        let exe = self.program.clone();
         let mut child = Command::new(&exe)
             // Ignored by programs (they enter worker mode first thing in `main`); selects
             // the worker test in test binaries.

@@ -250,3 +250,36 @@ fn a_panicking_callback_fails_the_compute_and_the_next_ones_are_right() {
         assert_eq!(as_i64(&out[0]), tree_total(2000));
     }
 }
+
+/// A test binary of this crate, built beside this one and named `{stem}-<hash>`. The
+/// `procs_conformance` one has a worker entry but not this file's registered operations.
+fn sibling_test_binary(stem: &str) -> Option<PathBuf> {
+    let dir = std::env::current_exe().ok()?.parent()?.to_path_buf();
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.starts_with(&format!("{stem}-")) && p.extension().is_none()
+        })
+}
+
+#[test]
+fn a_worker_with_a_different_registry_is_refused() {
+    // Cargo builds every test binary of the crate before running any of them.
+    let other = sibling_test_binary("procs_conformance").expect(
+        "the procs_conformance test binary (build every test of the crate first: \
+         `cargo test -p dask-sched-procs --no-run`)",
+    );
+    let err = ProcessScheduler::with_program(1, &other).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("different operation and codec registry"),
+        "{msg}"
+    );
+    // The same binary as ours is fine.
+    let ours = std::env::current_exe().unwrap();
+    let s = ProcessScheduler::with_program(1, ours).unwrap();
+    let out = compute(&tree_sum_graph(10), &[Key::new("total")], &s).unwrap();
+    assert_eq!(as_i64(&out[0]), 45);
+}
