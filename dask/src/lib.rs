@@ -1,0 +1,57 @@
+//! dask-rs: parallel computing on larger-than-memory data.
+//!
+//! This facade gathers the workspace's crates — [`graph`] (the task-graph format and the
+//! synchronous scheduler), [`threads`] (the default scheduler), [`procs`] (worker
+//! processes) — and adds what a user wants on top: choosing the scheduler at compute
+//! time by value, by name, for a scope or through `DASK_SCHEDULER`
+//! ([`scheduler_by_name`], [`use_scheduler`], [`default_scheduler`]), and a
+//! [`ProgressBar`]. Collections will appear here as they land.
+//!
+//! A program that may use the process scheduler calls [`procs::worker_main_if_child`]
+//! first thing in `main` (test files: `dask::procs::test_worker!()`), because worker
+//! processes are the program itself, re-executed.
+//!
+//! ```
+//! use dask::prelude::*;
+//! let g = dask::graph::testing::tree_sum_graph(100);
+//! let out = dask::compute_on(&g, &[Key::new("total")], "sync")?;
+//! assert_eq!(out[0].downcast_ref::<i64>(), Some(&4950));
+//! # Ok::<(), dask::graph::Error>(())
+//! ```
+
+mod choose;
+mod progress;
+
+pub use dask_graph as graph;
+pub use dask_sched_procs as procs;
+pub use dask_sched_threads as threads;
+
+pub use choose::{
+    IntoScheduler, SCHEDULER_ENV, SCHEDULER_NAMES, SchedulerHandle, ScopeGuard, default_scheduler,
+    scheduler_by_name, use_scheduler,
+};
+pub use progress::ProgressBar;
+
+use dask_graph::{Graph, Key, Result, Value};
+
+/// Computes `keys` of `graph` on the [`default_scheduler`].
+pub fn compute(graph: &Graph, keys: &[Key]) -> Result<Vec<Value>> {
+    dask_graph::compute(graph, keys, default_scheduler()?.as_ref())
+}
+
+/// Computes `keys` of `graph` on `scheduler` (a name such as `"threads"`, or a value).
+pub fn compute_on(
+    graph: &Graph,
+    keys: &[Key],
+    scheduler: impl IntoScheduler,
+) -> Result<Vec<Value>> {
+    dask_graph::compute(graph, keys, scheduler.into_scheduler()?.as_ref())
+}
+
+/// The names most programs need.
+pub mod prelude {
+    pub use crate::{ProgressBar, compute, compute_on, default_scheduler, use_scheduler};
+    pub use dask_graph::{
+        Arg, Callback, Graph, Key, Layer, Optimizations, Scheduler, Value, register_op,
+    };
+}

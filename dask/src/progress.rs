@@ -1,0 +1,131 @@
+//! A progress bar for computes (`indicatif`), as a [`Callback`].
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use dask_graph::{Callback, Key, Plan};
+use indicatif::{ProgressDrawTarget, ProgressStyle};
+
+/// Shows completed/total tasks and the elapsed time of a compute on stderr.
+///
+/// Like Python Dask's `ProgressBar(minimum=...)`, nothing is drawn for computes shorter
+/// than [`ProgressBar::minimum`] (half a second by default). On success the bar is
+/// drawn at 100% and left on screen; on failure it stops where it was, marked
+/// "failed". When stderr is not a terminal nothing is drawn at all, so logs and piped
+/// output are never filled with control sequences.
+///
+/// ```
+/// use dask::ProgressBar;
+/// use dask::graph::{compute_with, testing::tree_sum_graph, Key, Optimizations};
+/// let bar = ProgressBar::new();
+/// let s = dask::scheduler_by_name("sync")?;
+/// let out = compute_with(&tree_sum_graph(100), &[Key::new("total")], s.as_ref(), &Optimizations::all(), &bar)?;
+/// # Ok::<(), dask::graph::Error>(())
+/// ```
+pub struct ProgressBar {
+    minimum: Duration,
+    target: Box<dyn Fn() -> ProgressDrawTarget + Send + Sync>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    total: u64,
+    done: u64,
+    started: Option<Instant>,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Default for ProgressBar {
+    fn default() -> Self {
+        ProgressBar::new()
+    }
+}
+
+impl ProgressBar {
+    /// A bar on stderr that appears after half a second.
+    pub fn new() -> ProgressBar {
+        ProgressBar {
+            minimum: Duration::from_millis(500),
+            target: Box::new(ProgressDrawTarget::stderr),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Draws nothing for computes shorter than `minimum`.
+    pub fn with_minimum(mut self, minimum: Duration) -> ProgressBar {
+        self.minimum = minimum;
+        self
+    }
+
+    /// Draws on the targets `make` returns (one per compute) instead of stderr — for
+    /// tests, or to draw into a log.
+    pub fn with_draw_target(
+        mut self,
+        make: impl Fn() -> ProgressDrawTarget + Send + Sync + 'static,
+    ) -> ProgressBar {
+        self.target = Box::new(make);
+        self
+    }
+
+    /// The delay before the bar appears.
+    pub fn minimum(&self) -> Duration {
+        self.minimum
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn make_bar(&self, total: u64, elapsed: Duration) -> indicatif::ProgressBar {
+        let bar = indicatif::ProgressBar::with_draw_target(Some(total), (self.target)())
+            .with_elapsed(elapsed);
+        // The template is a constant known to parse; fall back to the default style.
+        if let Ok(style) = ProgressStyle::with_template(
+            "[{elapsed_precise}] {bar:40} {pos}/{len} tasks ({percent}%) {msg}",
+        ) {
+            bar.set_style(style.progress_chars("#>-"));
+        }
+        bar
+    }
+}
+
+impl Callback for ProgressBar {
+    fn start(&self, plan: &Plan) {
+        *self.state() = State {
+            total: plan.len() as u64,
+            done: 0,
+            started: Some(Instant::now()),
+            bar: None,
+        };
+    }
+
+    fn posttask(&self, _key: &Key, _worker: usize, _elapsed: Duration, _nbytes: usize) {
+        let mut st = self.state();
+        st.done += 1;
+        let elapsed = st.started.map_or(Duration::ZERO, |t| t.elapsed());
+        if st.bar.is_none() && elapsed >= self.minimum {
+            st.bar = Some(self.make_bar(st.total, elapsed));
+        }
+        if let Some(bar) = &st.bar {
+            bar.set_position(st.done);
+        }
+    }
+
+    fn finish(&self, ok: bool) {
+        let mut st = self.state();
+        let elapsed = st.started.map_or(Duration::ZERO, |t| t.elapsed());
+        if st.bar.is_none() && elapsed >= self.minimum {
+            st.bar = Some(self.make_bar(st.total, elapsed));
+        }
+        if let Some(bar) = st.bar.take() {
+            if ok {
+                bar.set_position(st.total);
+                bar.finish();
+            } else {
+                bar.set_position(st.done);
+                bar.abandon_with_message("failed");
+            }
+        }
+    }
+}
