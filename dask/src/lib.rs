@@ -1,8 +1,8 @@
 //! dask-rs: parallel computing on larger-than-memory data.
 //!
 //! This facade gathers the workspace's crates — [`graph`] (the task-graph format and the
-//! synchronous scheduler), [`threads`] (the default scheduler), [`procs`] (worker
-//! processes) — and adds what a user wants on top: choosing the scheduler at compute
+//! synchronous scheduler), [`delayed`] (typed lazy values), [`threads`] (the default
+//! scheduler), [`procs`] (worker processes) — and adds what a user wants on top: choosing the scheduler at compute
 //! time by value, by name, for a scope or through `DASK_SCHEDULER`
 //! ([`scheduler_by_name`], [`use_scheduler`], [`default_scheduler`]), and a
 //! [`ProgressBar`]. Collections will appear here as they land.
@@ -22,6 +22,7 @@
 mod choose;
 mod progress;
 
+pub use dask_delayed as delayed;
 pub use dask_graph as graph;
 pub use dask_sched_procs as procs;
 pub use dask_sched_threads as threads;
@@ -48,9 +49,27 @@ pub fn compute_on(
     dask_graph::compute(graph, keys, scheduler.into_scheduler()?.as_ref())
 }
 
+/// Computes one or several [`delayed::Delayed`] values (a tuple or a `Vec` of them) in
+/// one merged graph on the [`default_scheduler`].
+///
+/// ```
+/// use dask::prelude::*;
+/// let _s = use_scheduler("sync")?;
+/// let double = delayed(|x: i64| x * 2);
+/// let (a, b) = dask::compute_delayed(&(double.call((2i64,)), double.call((5i64,))))?;
+/// assert_eq!((a, b), (4, 10));
+/// # Ok::<(), dask::graph::Error>(())
+/// ```
+pub fn compute_delayed<C: dask_delayed::Computable>(what: &C) -> Result<C::Output> {
+    dask_delayed::compute(what, default_scheduler()?.as_ref())
+}
+
 /// The names most programs need.
 pub mod prelude {
-    pub use crate::{ProgressBar, compute, compute_on, default_scheduler, use_scheduler};
+    pub use crate::{
+        ProgressBar, compute, compute_delayed, compute_on, default_scheduler, use_scheduler,
+    };
+    pub use dask_delayed::{Delayed, delayed, value};
     pub use dask_graph::{
         Arg, Callback, Graph, Key, Layer, Optimizations, Scheduler, Value, register_op,
     };

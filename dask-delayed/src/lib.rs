@@ -1,0 +1,454 @@
+//! `Delayed<T>`: typed lazy values, the way to parallelise ordinary code.
+//!
+//! ```
+//! use dask_delayed::{delayed, value};
+//! use dask_graph::SyncScheduler;
+//!
+//! let load = delayed(|n: i64| (0..n).collect::<Vec<i64>>());
+//! let process = delayed(|v: Vec<i64>| v.iter().sum::<i64>());
+//! let summarize = delayed(|parts: Vec<i64>| parts.iter().sum::<i64>());
+//!
+//! let parts: Vec<_> = [10i64, 20, 30]
+//!     .into_iter()
+//!     .map(|n| process.call((load.call((n,)),)))
+//!     .collect();
+//! let total = summarize.call((parts,));
+//! assert_eq!(total.compute(&SyncScheduler)?, 45 + 190 + 435);
+//! # Ok::<(), dask_graph::Error>(())
+//! ```
+//!
+//! # Design
+//!
+//! * A `Delayed<T>` is a key plus the graph that computes it (layers shared by `Arc`, so
+//!   building is O(1) per call and merging O(layers)). The type parameter is checked at
+//!   compile time: passing a `Delayed<String>` where a function takes an `i64` does not
+//!   compile.
+//! * Functions are closures ([`delayed`]); a call becomes one task whose operation is the
+//!   closure, so these graphs run on in-process schedulers (the process scheduler
+//!   refuses them up front, naming the task). Each call gets a unique key unless named
+//!   ([`DelayedFn::named`] keys are the name plus the argument keys, so the same named
+//!   call is computed once).
+//! * Arguments are plain values (literals), `Delayed`s, or a `Vec` of `Delayed`s for a
+//!   `Vec<T>` parameter ([`IntoInput`]); arities 1 to 4 work without boilerplate.
+//!   Inputs are taken by value without copying when the task holds the last reference.
+//! * [`compute`] of several delayed values merges their graphs, so a shared input is
+//!   computed once. This crate depends on `dask-graph` only: the scheduler is an
+//!   argument (the `dask` facade picks one by name).
+
+mod input;
+
+use std::marker::PhantomData;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use dask_graph::{
+    Arg, Args, BoxError, Data, Graph, Key, Layer, Op, Optimizations, Result, Scheduler, Value,
+    compute_with, dot, tokenize,
+};
+
+pub use input::{Extract, Input, IntoInput};
+
+/// A lazily computed value of type `T`.
+pub struct Delayed<T> {
+    key: Key,
+    graph: Graph,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Delayed<T> {
+    fn clone(&self) -> Self {
+        Delayed {
+            key: self.key.clone(),
+            graph: self.graph.clone(),
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Delayed<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Delayed<{}>({})", std::any::type_name::<T>(), self.key)
+    }
+}
+
+/// A key no other call will have: `name` plus a token of a process-wide counter, the
+/// process id and the time.
+fn unique_key(name: &str) -> Key {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    Key::new(tokenize(name, &(n, nanos, u64::from(std::process::id()))))
+}
+
+/// Wraps a plain value.
+pub fn value<T: Data>(v: T) -> Delayed<T> {
+    let key = unique_key("value");
+    let mut layer = Layer::new(key.name());
+    layer.data(key.clone(), Value::new(v));
+    Delayed {
+        key,
+        graph: Graph::from_layers([layer]),
+        _t: PhantomData,
+    }
+}
+
+impl<T: Send + Sync + 'static> Delayed<T> {
+    /// The key of the value.
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
+    /// The graph that computes it.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// Computes the value on `scheduler`.
+    pub fn compute(&self, scheduler: &dyn Scheduler) -> Result<T>
+    where
+        T: Clone,
+    {
+        compute(self, scheduler)
+    }
+
+    /// Computes the value and returns a `Delayed` backed by it (same key), so later
+    /// graphs built on it start from the result instead of recomputing it.
+    pub fn persist(&self, scheduler: &dyn Scheduler) -> Result<Delayed<T>> {
+        let out = compute_with(
+            &self.graph,
+            std::slice::from_ref(&self.key),
+            scheduler,
+            &Optimizations::all(),
+            &(),
+        )?;
+        let value = out
+            .into_iter()
+            .next()
+            .ok_or_else(|| dask_graph::Error::Scheduler {
+                scheduler: scheduler.name().to_string(),
+                message: format!("no value returned for {}", self.key),
+            })?;
+        let mut layer = Layer::new(format!("persisted-{}", self.key.name()));
+        layer.data(self.key.clone(), value);
+        Ok(Delayed {
+            key: self.key.clone(),
+            graph: Graph::from_layers([layer]),
+            _t: PhantomData,
+        })
+    }
+
+    /// The graph as Graphviz DOT text.
+    pub fn to_dot(&self) -> String {
+        dot::graph_to_dot(&self.graph)
+    }
+
+    /// Renders the graph to `path` (SVG, PNG, ... by its extension) with Graphviz's `dot`;
+    /// an error says so when `dot` is not installed.
+    pub fn visualize(&self, path: impl AsRef<Path>) -> Result<()> {
+        dot::render_to_file(&self.to_dot(), path.as_ref())
+    }
+
+    /// Applies `f` to a reference to the value.
+    pub fn map<R: Data>(&self, f: impl Fn(&T) -> R + Send + Sync + 'static) -> Delayed<R> {
+        let op = Op::local("map", move |a: Args| Ok(Value::new(f(a.get::<T>(0)?))));
+        self.derive("map", op)
+    }
+
+    /// Applies `f` to the value itself (moved out when this task holds the last
+    /// reference, cloned otherwise).
+    pub fn then<R: Data>(&self, f: impl Fn(T) -> R + Send + Sync + 'static) -> Delayed<R>
+    where
+        T: Clone,
+    {
+        let op = Op::local("then", move |mut a: Args| {
+            Ok(Value::new(f(a.take::<T>(0)?)))
+        });
+        self.derive("then", op)
+    }
+
+    fn derive<R>(&self, name: &str, op: Op) -> Delayed<R> {
+        let key = unique_key(name);
+        let mut layer = Layer::new(key.name());
+        layer.task(key.clone(), op, vec![Arg::Key(self.key.clone())]);
+        let mut graph = self.graph.clone();
+        graph.add_layer(layer);
+        Delayed {
+            key,
+            graph,
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<A, B> Delayed<(A, B)>
+where
+    A: Data + Clone,
+    B: Data + Clone,
+    (A, B): Clone,
+{
+    /// Splits a delayed pair into its parts (Dask's `nout=2`); the pair is computed once.
+    pub fn split(&self) -> (Delayed<A>, Delayed<B>) {
+        (
+            self.map(|p: &(A, B)| p.0.clone()),
+            self.map(|p: &(A, B)| p.1.clone()),
+        )
+    }
+}
+
+impl<A, B, C> Delayed<(A, B, C)>
+where
+    A: Data + Clone,
+    B: Data + Clone,
+    C: Data + Clone,
+{
+    /// Splits a delayed triple into its parts (Dask's `nout=3`).
+    pub fn split(&self) -> (Delayed<A>, Delayed<B>, Delayed<C>) {
+        (
+            self.map(|p: &(A, B, C)| p.0.clone()),
+            self.map(|p: &(A, B, C)| p.1.clone()),
+            self.map(|p: &(A, B, C)| p.2.clone()),
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Functions.
+
+/// A closure made lazy: [`DelayedFn::call`] it with values or `Delayed`s.
+pub fn delayed<F>(f: F) -> DelayedFn<F> {
+    DelayedFn {
+        f: Arc::new(f),
+        name: None,
+    }
+}
+
+/// A function whose calls build tasks. See [`delayed`].
+pub struct DelayedFn<F> {
+    f: Arc<F>,
+    name: Option<String>,
+}
+
+impl<F> Clone for DelayedFn<F> {
+    fn clone(&self) -> Self {
+        DelayedFn {
+            f: Arc::clone(&self.f),
+            name: self.name.clone(),
+        }
+    }
+}
+
+impl<F> DelayedFn<F> {
+    /// Names the function's tasks. Calls of a named function get deterministic keys
+    /// (the name plus the keys they depend on, so the same named call over the same
+    /// inputs is one task), and the name shows in errors and pictures. Calls taking
+    /// plain values keep unique keys: a closure's literals cannot be compared.
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Calls the function; `args` is a tuple of inputs, one per parameter.
+    pub fn call<Args, R, P>(&self, args: Args) -> Delayed<R>
+    where
+        F: Apply<Args, R, P>,
+    {
+        self.f
+            .apply(Arc::clone(&self.f), self.name.as_deref(), args)
+    }
+
+    /// Calls a function returning `Result<R, E>`: an `Err` fails the task (and the
+    /// compute), naming its key.
+    pub fn try_call<Args, R, P, E>(&self, args: Args) -> Delayed<R>
+    where
+        F: TryApply<Args, R, P, E>,
+    {
+        self.f
+            .try_apply(Arc::clone(&self.f), self.name.as_deref(), args)
+    }
+}
+
+/// Implemented for closures of 1 to 4 parameters (`P` is the tuple of their types):
+/// builds the task of one call.
+pub trait Apply<Args, R, P> {
+    /// The call's `Delayed`.
+    fn apply(&self, me: Arc<Self>, name: Option<&str>, args: Args) -> Delayed<R>;
+}
+
+/// Like [`Apply`], for closures returning `Result<R, E>`.
+pub trait TryApply<Args, R, P, E> {
+    /// The call's `Delayed`.
+    fn try_apply(&self, me: Arc<Self>, name: Option<&str>, args: Args) -> Delayed<R>;
+}
+
+/// The task of a call with the given flat arguments and graphs.
+fn build_call<R>(name: Option<&str>, args: Vec<Arg>, graphs: Vec<Graph>, op: Op) -> Delayed<R> {
+    let label = name.unwrap_or("call");
+    let all_keys = args.iter().all(|a| matches!(a, Arg::Key(_)));
+    let key = match name {
+        Some(n) if all_keys => Key::new(tokenize(n, &input::arg_keys(&args))),
+        _ => unique_key(label),
+    };
+    let mut graph = Graph::merged(graphs.iter());
+    let mut layer = Layer::new(key.name());
+    layer.task(key.clone(), op, args);
+    graph.add_layer(layer);
+    Delayed {
+        key,
+        graph,
+        _t: PhantomData,
+    }
+}
+
+macro_rules! impl_apply {
+    ($($p:ident $i:ident $x:ident),+) => {
+        impl<F, R, $($p, $i),+> Apply<($($i,)+), R, ($($p,)+)> for F
+        where
+            F: Fn($($p),+) -> R + Send + Sync + 'static,
+            R: Data,
+            $($p: Send + Sync + 'static, $i: IntoInput<$p>,)+
+        {
+            fn apply(&self, me: Arc<Self>, name: Option<&str>, args: ($($i,)+)) -> Delayed<R> {
+                #[allow(non_snake_case)]
+                let ($($i,)+) = args;
+                let mut flat = Vec::new();
+                let mut graphs = Vec::new();
+                $(
+                    #[allow(non_snake_case)]
+                    let $x = {
+                        let input = $i.into_input();
+                        let span = (flat.len(), input.args.len(), input.extract);
+                        flat.extend(input.args);
+                        graphs.extend(input.graphs);
+                        span
+                    };
+                )+
+                let op = Op::local(name.unwrap_or("call"), move |mut a: Args| {
+                    $(
+                        #[allow(non_snake_case)]
+                        let $p = ($x.2)(&mut a, $x.0, $x.1)?;
+                    )+
+                    Ok(Value::new(me($($p),+)))
+                });
+                build_call(name, flat, graphs, op)
+            }
+        }
+
+        impl<F, R, E, $($p, $i),+> TryApply<($($i,)+), R, ($($p,)+), E> for F
+        where
+            F: Fn($($p),+) -> std::result::Result<R, E> + Send + Sync + 'static,
+            R: Data,
+            E: Into<BoxError>,
+            $($p: Send + Sync + 'static, $i: IntoInput<$p>,)+
+        {
+            fn try_apply(&self, me: Arc<Self>, name: Option<&str>, args: ($($i,)+)) -> Delayed<R> {
+                #[allow(non_snake_case)]
+                let ($($i,)+) = args;
+                let mut flat = Vec::new();
+                let mut graphs = Vec::new();
+                $(
+                    #[allow(non_snake_case)]
+                    let $x = {
+                        let input = $i.into_input();
+                        let span = (flat.len(), input.args.len(), input.extract);
+                        flat.extend(input.args);
+                        graphs.extend(input.graphs);
+                        span
+                    };
+                )+
+                let op = Op::local(name.unwrap_or("call"), move |mut a: Args| {
+                    $(
+                        #[allow(non_snake_case)]
+                        let $p = ($x.2)(&mut a, $x.0, $x.1)?;
+                    )+
+                    me($($p),+).map(Value::new).map_err(Into::into)
+                });
+                build_call(name, flat, graphs, op)
+            }
+        }
+    };
+}
+
+impl_apply!(A IA xa);
+impl_apply!(A IA xa, B IB xb);
+impl_apply!(A IA xa, B IB xb, C IC xc);
+impl_apply!(A IA xa, B IB xb, C IC xc, D ID xd);
+
+// ---------------------------------------------------------------------------------------
+// Computing several at once.
+
+/// One or several `Delayed`s computed together: a `Delayed<T>` gives a `T`, a tuple of
+/// them a tuple of values, a `Vec<Delayed<T>>` a `Vec<T>`.
+pub trait Computable {
+    /// What computing gives.
+    type Output;
+    /// The keys to compute and their graphs.
+    fn parts(&self, keys: &mut Vec<Key>, graphs: &mut Vec<Graph>);
+    /// Builds the output from the computed values, in `parts` order.
+    fn build(values: &mut std::vec::IntoIter<Value>, count: &Self) -> Result<Self::Output>;
+}
+
+fn take_value<T: Clone + Send + Sync + 'static>(
+    values: &mut std::vec::IntoIter<Value>,
+    key: &Key,
+) -> Result<T> {
+    let v = values
+        .next()
+        .ok_or_else(|| dask_graph::Error::UnknownKey { key: key.clone() })?;
+    v.take::<T>().map_err(|m| dask_graph::Error::Scheduler {
+        scheduler: "delayed".into(),
+        message: format!("the value of {key} has the wrong type: {m}"),
+    })
+}
+
+impl<T: Clone + Send + Sync + 'static> Computable for Delayed<T> {
+    type Output = T;
+    fn parts(&self, keys: &mut Vec<Key>, graphs: &mut Vec<Graph>) {
+        keys.push(self.key.clone());
+        graphs.push(self.graph.clone());
+    }
+    fn build(values: &mut std::vec::IntoIter<Value>, me: &Self) -> Result<T> {
+        take_value(values, &me.key)
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Computable for Vec<Delayed<T>> {
+    type Output = Vec<T>;
+    fn parts(&self, keys: &mut Vec<Key>, graphs: &mut Vec<Graph>) {
+        self.iter().for_each(|d| d.parts(keys, graphs));
+    }
+    fn build(values: &mut std::vec::IntoIter<Value>, me: &Self) -> Result<Vec<T>> {
+        me.iter().map(|d| take_value(values, &d.key)).collect()
+    }
+}
+
+macro_rules! impl_computable_tuple {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: Computable),+> Computable for ($($t,)+) {
+            type Output = ($($t::Output,)+);
+            fn parts(&self, keys: &mut Vec<Key>, graphs: &mut Vec<Graph>) {
+                $(self.$i.parts(keys, graphs);)+
+            }
+            fn build(values: &mut std::vec::IntoIter<Value>, me: &Self) -> Result<Self::Output> {
+                Ok(($($t::build(values, &me.$i)?,)+))
+            }
+        }
+    };
+}
+
+impl_computable_tuple!(A 0, B 1);
+impl_computable_tuple!(A 0, B 1, C 2);
+impl_computable_tuple!(A 0, B 1, C 2, D 3);
+
+/// Computes one or several delayed values in one merged graph (shared inputs are
+/// computed once) on `scheduler`.
+pub fn compute<C: Computable>(what: &C, scheduler: &dyn Scheduler) -> Result<C::Output> {
+    let mut keys = Vec::new();
+    let mut graphs = Vec::new();
+    what.parts(&mut keys, &mut graphs);
+    let graph = Graph::merged(graphs.iter());
+    let values = compute_with(&graph, &keys, scheduler, &Optimizations::all(), &())?;
+    C::build(&mut values.into_iter(), what)
+}
