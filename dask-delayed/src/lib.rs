@@ -36,6 +36,7 @@
 //!   argument (the `dask` facade picks one by name).
 
 mod input;
+pub mod registered;
 
 use std::marker::PhantomData;
 use std::path::Path;
@@ -48,6 +49,12 @@ use dask_graph::{
 };
 
 pub use input::{Extract, Input, IntoInput};
+pub use registered::{IntoSingleInput, RegisteredArgs, registered_call};
+
+#[doc(hidden)]
+pub use dask_graph::{
+    Args as __Args, OpResult as __OpResult, Value as __Value, register_op as __register_op,
+};
 
 /// A lazily computed value of type `T`.
 pub struct Delayed<T> {
@@ -74,7 +81,7 @@ impl<T> std::fmt::Debug for Delayed<T> {
 
 /// A key no other call will have: `name` plus a token of a process-wide counter, the
 /// process id and the time.
-fn unique_key(name: &str) -> Key {
+pub(crate) fn unique_key(name: &str) -> Key {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = std::time::SystemTime::now()
@@ -291,6 +298,11 @@ fn build_call<R>(name: Option<&str>, args: Vec<Arg>, graphs: Vec<Graph>, op: Op)
         Some(n) if all_keys => Key::new(tokenize(n, &input::arg_keys(&args))),
         _ => unique_key(label),
     };
+    build_task(key, op, args, graphs)
+}
+
+/// A `Delayed` for the task `key = op(args)` over the merged `graphs`.
+pub(crate) fn build_task<R>(key: Key, op: Op, args: Vec<Arg>, graphs: Vec<Graph>) -> Delayed<R> {
     let mut graph = Graph::merged(graphs.iter());
     let mut layer = Layer::new(key.name());
     layer.task(key.clone(), op, args);

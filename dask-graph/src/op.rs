@@ -69,13 +69,13 @@ pub static OPERATIONS: [RegisteredOp];
 /// ```
 #[macro_export]
 macro_rules! register_op {
-    ($(#[$meta:meta])* $vis:vis $stat:ident = $name:literal => $func:expr) => {
+    ($(#[$meta:meta])* $vis:vis $stat:ident = $name:expr => $func:expr) => {
         $crate::register_op!($(#[$meta])* $vis $stat = $name => $func, cheap = false);
     };
-    ($(#[$meta:meta])* $vis:vis $stat:ident = $name:literal => $func:expr, cheap) => {
+    ($(#[$meta:meta])* $vis:vis $stat:ident = $name:expr => $func:expr, cheap) => {
         $crate::register_op!($(#[$meta])* $vis $stat = $name => $func, cheap = true);
     };
-    ($(#[$meta:meta])* $vis:vis $stat:ident = $name:literal => $func:expr, cheap = $cheap:expr) => {
+    ($(#[$meta:meta])* $vis:vis $stat:ident = $name:expr => $func:expr, cheap = $cheap:expr) => {
         $(#[$meta])*
         #[$crate::__linkme::distributed_slice($crate::OPERATIONS)]
         #[linkme(crate = $crate::__linkme)]
