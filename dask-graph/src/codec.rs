@@ -300,6 +300,7 @@ le_vec_codec!(f32, "vec-f32");
 le_vec_codec!(f64, "vec-f64");
 register_serde_codec!(Vec<String>, "vec-string");
 register_serde_codec!((i64, i64), "tuple-i64-i64");
+register_serde_codec!((i64, i64, i64), "tuple-i64-i64-i64");
 register_serde_codec!((f64, f64), "tuple-f64-f64");
 register_serde_codec!((u64, f64, f64), "tuple-u64-f64-f64");
 

@@ -1,0 +1,121 @@
+//! The tour: Dask's `delayed` example from the project's seed, on real files, computed
+//! with every scheduler.
+//!
+//! ```text
+//! for fn in filenames:
+//!     data = delayed(load)(fn)
+//!     L.append(delayed(process)(data))
+//! result = delayed(summarize)(L)
+//! result.compute()
+//! ```
+//!
+//! It writes 48 files of random-looking integers under a temporary directory, then for
+//! each scheduler builds the graph — `load` reads and parses a file, `process` computes
+//! statistics of its numbers, `summarize` combines them pairwise — and computes it with
+//! a progress bar, printing the result and the time. Run it with
+//! `cargo run --release --example tour`.
+
+use std::time::Instant;
+
+use dask::delayed::{Delayed, delayed_fn};
+use dask::prelude::*;
+
+/// Files to generate, and numbers per file.
+const FILES: usize = 48;
+const NUMBERS: usize = 200_000;
+
+delayed_fn! {
+    /// Reads a file of whitespace-separated integers.
+    fn load(path: String) -> Result<Vec<i64>, dask::graph::BoxError> {
+        let text = std::fs::read_to_string(&path)?;
+        Ok(text.split_whitespace().map(str::parse).collect::<Result<Vec<i64>, _>>()?)
+    }
+}
+
+delayed_fn! {
+    /// Statistics of one file: (count, sum, sum of squares, median) — the median needs
+    /// a sort, which is what makes this worth parallelising.
+    fn process(numbers: Vec<i64>) -> (i64, i64, i64) {
+        let mut v = numbers;
+        v.sort_unstable();
+        let sum: i64 = v.iter().sum();
+        let squares: i64 = v.iter().map(|x| (x % 1000) * (x % 1000)).sum();
+        (v.len() as i64 + v[v.len() / 2] % 7, sum, squares)
+    }
+}
+
+delayed_fn! {
+    /// Combines two partial summaries.
+    fn summarize(a: (i64, i64, i64), b: (i64, i64, i64)) -> (i64, i64, i64) {
+        (a.0 + b.0, a.1 + b.1, a.2 + b.2)
+    }
+}
+
+/// Writes the input files; returns their paths.
+fn write_files(dir: &std::path::Path) -> std::io::Result<Vec<String>> {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut paths = Vec::with_capacity(FILES);
+    for f in 0..FILES {
+        let mut text = String::with_capacity(NUMBERS * 8);
+        for _ in 0..NUMBERS {
+            // xorshift: the same files on every run.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            text.push_str(&(state % 1_000_000).to_string());
+            text.push(' ');
+        }
+        let path = dir.join(format!("numbers-{f:02}.txt"));
+        std::fs::write(&path, text)?;
+        paths.push(path.display().to_string());
+    }
+    Ok(paths)
+}
+
+/// The seed's graph over `paths`.
+fn build(paths: &[String]) -> Option<Delayed<(i64, i64, i64)>> {
+    let parts: Vec<Delayed<(i64, i64, i64)>> = paths
+        .iter()
+        .map(|p| process::call((load::call((p.clone(),)),)))
+        .collect();
+    parts.into_iter().reduce(|a, b| summarize::call((a, b)))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Worker processes of the "processes" scheduler are this program, re-executed.
+    dask::procs::worker_main_if_child();
+
+    let dir = tempfile::tempdir()?;
+    let t0 = Instant::now();
+    let paths = write_files(dir.path())?;
+    println!(
+        "wrote {FILES} files of {NUMBERS} numbers in {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
+    let result = build(&paths).ok_or("no files")?;
+    println!("the graph has {} tasks", result.graph().len());
+
+    let mut answers = Vec::new();
+    for name in dask::SCHEDULER_NAMES {
+        let scheduler = dask::scheduler_by_name(name)?;
+        let bar = ProgressBar::new().with_minimum(std::time::Duration::from_millis(100));
+        let t0 = Instant::now();
+        let plan = dask::graph::Plan::build(
+            result.graph(),
+            std::slice::from_ref(result.key()),
+            &Optimizations::all(),
+        )?;
+        let out = scheduler.execute(&plan, &bar)?;
+        let value = out[0].get::<(i64, i64, i64)>()?.to_owned();
+        println!(
+            "{name:>9}: {value:?} in {:.2} s",
+            t0.elapsed().as_secs_f64()
+        );
+        answers.push(value);
+    }
+    if answers.windows(2).any(|w| w[0] != w[1]) {
+        return Err("the schedulers disagree".into());
+    }
+    println!("every scheduler agrees");
+    Ok(())
+}
