@@ -14,6 +14,8 @@ pub struct Input<T> {
     pub(crate) args: Vec<Arg>,
     pub(crate) graphs: Vec<Graph>,
     pub(crate) extract: Extract<T>,
+    /// Several task arguments gathered into one `Vec` parameter.
+    pub(crate) many: bool,
 }
 
 /// Something that can be passed where a delayed function takes a `T`.
@@ -45,6 +47,7 @@ impl<T: Data + Clone> IntoInput<T> for T {
             args: vec![Arg::Literal(Value::new(self))],
             graphs: Vec::new(),
             extract: take_one::<T>,
+            many: false,
         }
     }
 }
@@ -55,6 +58,7 @@ impl<T: Clone + Send + Sync + 'static> IntoInput<T> for Delayed<T> {
             args: vec![Arg::Key(self.key)],
             graphs: vec![self.graph],
             extract: take_one::<T>,
+            many: false,
         }
     }
 }
@@ -78,6 +82,7 @@ impl<T: Clone + Send + Sync + 'static> IntoInput<Vec<T>> for Vec<Delayed<T>> {
             args,
             graphs,
             extract: take_many::<T>,
+            many: true,
         }
     }
 }

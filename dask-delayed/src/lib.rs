@@ -49,7 +49,7 @@ use dask_graph::{
 };
 
 pub use input::{Extract, Input, IntoInput};
-pub use registered::{IntoSingleInput, RegisteredArgs, registered_call};
+pub use registered::{RegisteredArgs, registered_call};
 
 #[doc(hidden)]
 pub use dask_graph::{

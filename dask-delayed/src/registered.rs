@@ -26,36 +26,75 @@
 //!
 //! Parameters are taken by value (moved when the task holds the last reference) and
 //! must be `Clone`; a function may return a plain value or a `Result` (an `Err` fails
-//! the task, naming its key). Arguments are plain values or `Delayed`s — a `Vec` of
-//! `Delayed`s needs a closure ([`delayed`](crate::delayed)). For worker processes every
-//! argument, literal and result type needs a codec.
+//! the task, naming its key). Arguments are plain values, `Delayed`s, or a `Vec` of
+//! `Delayed`s for a `Vec` parameter (the seed's `summarize(L)`). For worker processes
+//! every argument, literal and result type needs a codec.
 
-use dask_graph::{Arg, Data, Graph, Key, Value, tokenize};
+use dask_graph::{Arg, ArgError, Args, Graph, Key, Value, tokenize};
 
-use crate::Delayed;
+use crate::{Delayed, IntoInput};
 
-/// One argument of a registered call: a literal or one `Delayed`.
-pub trait IntoSingleInput<T> {
-    /// The task argument, and the graph it needs (if any).
-    fn into_single(self) -> (Arg, Option<Graph>);
+/// Rebuilds a parameter of type `T` from task arguments `start..start + len` (`many`:
+/// gathered from several `Delayed`s into a `Vec`). Used by
+/// [`delayed_fn!`](crate::delayed_fn) through [`Param`]: the `Vec` case is picked for
+/// `Vec` parameters by method resolution (the more specific impl is found first).
+#[doc(hidden)]
+pub struct Param<T>(pub std::marker::PhantomData<T>);
+
+#[doc(hidden)]
+pub trait ExtractVec<T> {
+    fn extract(&self, args: &mut Args, start: usize, len: usize, many: bool)
+    -> Result<T, ArgError>;
 }
 
-impl<T: Data + Clone> IntoSingleInput<T> for T {
-    fn into_single(self) -> (Arg, Option<Graph>) {
-        (Arg::Literal(Value::new(self)), None)
+impl<U: Clone + Send + Sync + 'static> ExtractVec<Vec<U>> for &Param<Vec<U>> {
+    fn extract(
+        &self,
+        args: &mut Args,
+        start: usize,
+        len: usize,
+        many: bool,
+    ) -> Result<Vec<U>, ArgError> {
+        if many {
+            (start..start + len).map(|i| args.take::<U>(i)).collect()
+        } else {
+            args.take::<Vec<U>>(start)
+        }
     }
 }
 
-impl<T: Send + Sync + 'static> IntoSingleInput<T> for Delayed<T> {
-    fn into_single(self) -> (Arg, Option<Graph>) {
-        (Arg::Key(self.key().clone()), Some(self.graph().clone()))
+#[doc(hidden)]
+pub trait ExtractOne<T> {
+    fn extract(&self, args: &mut Args, start: usize, len: usize, many: bool)
+    -> Result<T, ArgError>;
+}
+
+impl<T: Clone + Send + Sync + 'static> ExtractOne<T> for Param<T> {
+    fn extract(
+        &self,
+        args: &mut Args,
+        start: usize,
+        _len: usize,
+        _many: bool,
+    ) -> Result<T, ArgError> {
+        args.take::<T>(start)
     }
 }
 
-impl<T: Send + Sync + 'static> IntoSingleInput<T> for &Delayed<T> {
-    fn into_single(self) -> (Arg, Option<Graph>) {
-        (Arg::Key(self.key().clone()), Some(self.graph().clone()))
-    }
+/// Reads the layout argument (argument 0: per parameter, its number of task arguments
+/// and whether they are gathered) into `(start, len, many)` triples.
+#[doc(hidden)]
+pub fn layout(args: &Args) -> Result<Vec<(usize, usize, bool)>, ArgError> {
+    let raw = args.get::<Vec<u64>>(0)?;
+    let mut start = 1usize;
+    Ok(raw
+        .chunks_exact(2)
+        .map(|c| {
+            let span = (start, c[0] as usize, c[1] != 0);
+            start += c[0] as usize;
+            span
+        })
+        .collect())
 }
 
 /// The task of a call of the registered operation `op` (used by
@@ -63,14 +102,21 @@ impl<T: Send + Sync + 'static> IntoSingleInput<T> for &Delayed<T> {
 /// the keys of the `Delayed` arguments and the encoded literals (a literal without a
 /// codec makes the key unique instead).
 #[doc(hidden)]
-pub fn registered_call<R>(
-    op: &'static dask_graph::RegisteredOp,
-    parts: Vec<(Arg, Option<Graph>)>,
-) -> Delayed<R> {
+pub fn registered_call<R>(op: &'static dask_graph::RegisteredOp, parts: Vec<Part>) -> Delayed<R> {
     let short = op.name.rsplit("::").next().unwrap_or(op.name);
-    let mut token_parts: Vec<(String, Vec<u8>)> = Vec::with_capacity(parts.len());
+    let layout: Vec<u64> = parts
+        .iter()
+        .flat_map(|p| [p.args.len() as u64, u64::from(p.many)])
+        .collect();
+    let mut args = vec![Arg::Literal(Value::new(layout))];
+    let mut graphs = Vec::new();
+    for p in parts {
+        args.extend(p.args);
+        graphs.extend(p.graphs);
+    }
+    let mut token_parts: Vec<(String, Vec<u8>)> = Vec::with_capacity(args.len());
     let mut deterministic = true;
-    for (arg, _) in &parts {
+    for arg in &args {
         match arg {
             Arg::Key(k) => token_parts.push((k.to_string(), Vec::new())),
             Arg::Literal(v) => match v.encode() {
@@ -84,13 +130,16 @@ pub fn registered_call<R>(
     } else {
         crate::unique_key(short)
     };
-    let mut graphs = Vec::new();
-    let mut args = Vec::with_capacity(parts.len());
-    for (arg, graph) in parts {
-        args.push(arg);
-        graphs.extend(graph);
-    }
     crate::build_task(key, dask_graph::Op::Registered(op), args, graphs)
+}
+
+/// One parameter's task arguments, the graphs they need, and whether they are gathered
+/// into a `Vec`.
+#[doc(hidden)]
+pub struct Part {
+    args: Vec<Arg>,
+    graphs: Vec<Graph>,
+    many: bool,
 }
 
 /// Wraps a function definition so that it can be called lazily on any scheduler; see
@@ -125,12 +174,15 @@ macro_rules! delayed_fn {
             use super::*;
 
             fn __op(mut args: $crate::__Args) -> $crate::__OpResult {
-                let mut __i = 0usize;
+                #[allow(unused_imports)]
+                use $crate::registered::{ExtractOne as _, ExtractVec as _};
+                let spans = $crate::registered::layout(&args)?;
+                let mut spans = spans.into_iter();
                 $(
-                    let $arg: $ty = args.take::<$ty>(__i)?;
-                    __i += 1;
+                    let (start, len, many) = spans.next().ok_or("missing a parameter layout")?;
+                    let $arg: $ty = (&&$crate::registered::Param::<$ty>(::core::marker::PhantomData))
+                        .extract(&mut args, start, len, many)?;
                 )+
-                let _ = __i;
                 ($finish)(super::$name($($arg),+))
             }
 
@@ -148,19 +200,28 @@ macro_rules! delayed_fn {
     };
 }
 
-/// A tuple of arguments for a registered function with parameter types `P`.
+/// A tuple of arguments for a registered function with parameter types `P`: plain
+/// values, `Delayed`s, or a `Vec` of `Delayed`s for a `Vec` parameter.
 pub trait RegisteredArgs<P> {
-    /// Each argument's task argument and graph.
-    fn into_parts(self) -> Vec<(Arg, Option<Graph>)>;
+    /// Each parameter's part of the task.
+    fn into_parts(self) -> Vec<Part>;
+}
+
+fn part<T>(input: crate::Input<T>) -> Part {
+    Part {
+        args: input.args,
+        graphs: input.graphs,
+        many: input.many,
+    }
 }
 
 macro_rules! impl_registered_args {
     ($($p:ident $i:ident),+) => {
-        impl<$($p, $i: IntoSingleInput<$p>),+> RegisteredArgs<($($p,)+)> for ($($i,)+) {
+        impl<$($p, $i: IntoInput<$p>),+> RegisteredArgs<($($p,)+)> for ($($i,)+) {
             #[allow(non_snake_case)]
-            fn into_parts(self) -> Vec<(Arg, Option<Graph>)> {
+            fn into_parts(self) -> Vec<Part> {
                 let ($($i,)+) = self;
-                vec![$($i.into_single()),+]
+                vec![$(part($i.into_input())),+]
             }
         }
     };

@@ -62,6 +62,20 @@ delayed_fn! {
 }
 
 delayed_fn! {
+    /// Sums partial results (the seed's `summarize(L)`).
+    fn summarize(parts: Vec<i64>) -> i64 {
+        parts.iter().sum()
+    }
+}
+
+delayed_fn! {
+    /// A weighted sum: a scalar, a gathered list and a plain vector.
+    fn weighted(scale: i64, parts: Vec<i64>, weights: Vec<i64>) -> i64 {
+        scale * parts.iter().zip(&weights).map(|(p, w)| p * w).sum::<i64>()
+    }
+}
+
+delayed_fn! {
     /// Panics on negative input.
     fn picky(x: i64) -> i64 {
         assert!(x >= 0, "negative input {x}");
@@ -93,11 +107,18 @@ fn the_seed_example_runs_on_every_scheduler() {
             .iter()
             .map(|p| process::call((load::call((p.clone(),)),)))
             .collect();
-        let total = parts
-            .into_iter()
+        let pairwise = parts
+            .iter()
+            .cloned()
             .reduce(|a, b| combine::call((a, b)))
             .unwrap();
-        assert_eq!(total.compute(s).unwrap(), expect, "{}", s.name());
+        let total = summarize::call((parts,));
+        assert_eq!(
+            compute(&(total, pairwise), s).unwrap(),
+            (expect, expect),
+            "{}",
+            s.name()
+        );
     });
 }
 
@@ -155,4 +176,15 @@ fn the_process_scheduler_refuses_closures_naming_the_task() {
         Error::Unsupported { key, .. } => assert_eq!(key, d.key()),
         other => panic!("expected a refusal, got {other}"),
     }
+}
+
+#[test]
+fn vec_parameters_take_gathered_delayeds_or_plain_vectors() {
+    each_scheduler(|s| {
+        let parts = vec![value(1i64), value(2i64), combine::call((value(3i64), 4i64))];
+        let w = weighted::call((value(10i64), parts, vec![1i64, 10, 100]));
+        assert_eq!(w.compute(s).unwrap(), 10 * (1 + 20 + 700), "{}", s.name());
+        let plain = summarize::call((vec![5i64, 6, 7],));
+        assert_eq!(plain.compute(s).unwrap(), 18);
+    });
 }

@@ -11,7 +11,7 @@
 //!
 //! It writes 48 files of random-looking integers under a temporary directory, then for
 //! each scheduler builds the graph — `load` reads and parses a file, `process` computes
-//! statistics of its numbers, `summarize` combines them pairwise — and computes it with
+//! statistics of its numbers, `summarize` adds up the list of parts — and computes it with
 //! a progress bar, printing the result and the time. Run it with
 //! `cargo run --release --example tour`.
 
@@ -45,9 +45,11 @@ delayed_fn! {
 }
 
 delayed_fn! {
-    /// Combines two partial summaries.
-    fn summarize(a: (i64, i64, i64), b: (i64, i64, i64)) -> (i64, i64, i64) {
-        (a.0 + b.0, a.1 + b.1, a.2 + b.2)
+    /// Adds up the partial summaries.
+    fn summarize(parts: Vec<(i64, i64, i64)>) -> (i64, i64, i64) {
+        parts
+            .iter()
+            .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2))
     }
 }
 
@@ -73,12 +75,13 @@ fn write_files(dir: &std::path::Path) -> std::io::Result<Vec<String>> {
 }
 
 /// The seed's graph over `paths`.
-fn build(paths: &[String]) -> Option<Delayed<(i64, i64, i64)>> {
-    let parts: Vec<Delayed<(i64, i64, i64)>> = paths
-        .iter()
-        .map(|p| process::call((load::call((p.clone(),)),)))
-        .collect();
-    parts.into_iter().reduce(|a, b| summarize::call((a, b)))
+fn build(paths: &[String]) -> Delayed<(i64, i64, i64)> {
+    let mut parts: Vec<Delayed<(i64, i64, i64)>> = Vec::new();
+    for path in paths {
+        let data = load::call((path.clone(),));
+        parts.push(process::call((data,)));
+    }
+    summarize::call((parts,))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -92,7 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "wrote {FILES} files of {NUMBERS} numbers in {:.2} s",
         t0.elapsed().as_secs_f64()
     );
-    let result = build(&paths).ok_or("no files")?;
+    let result = build(&paths);
     println!("the graph has {} tasks", result.graph().len());
 
     let mut answers = Vec::new();

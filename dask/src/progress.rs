@@ -24,6 +24,8 @@ use indicatif::{ProgressDrawTarget, ProgressStyle};
 /// ```
 pub struct ProgressBar {
     minimum: Duration,
+    /// Drawing on the process's stderr (not a custom target).
+    on_stderr: bool,
     target: Box<dyn Fn() -> ProgressDrawTarget + Send + Sync>,
     state: Mutex<State>,
 }
@@ -47,6 +49,7 @@ impl ProgressBar {
     pub fn new() -> ProgressBar {
         ProgressBar {
             minimum: Duration::from_millis(500),
+            on_stderr: true,
             target: Box::new(ProgressDrawTarget::stderr),
             state: Mutex::new(State::default()),
         }
@@ -65,6 +68,7 @@ impl ProgressBar {
         make: impl Fn() -> ProgressDrawTarget + Send + Sync + 'static,
     ) -> ProgressBar {
         self.target = Box::new(make);
+        self.on_stderr = false;
         self
     }
 
@@ -125,6 +129,10 @@ impl Callback for ProgressBar {
             } else {
                 bar.set_position(st.done);
                 bar.abandon_with_message("failed");
+            }
+            // The final bar stays on screen; what is printed next starts on a new line.
+            if self.on_stderr && !bar.is_hidden() {
+                eprintln!();
             }
         }
     }
