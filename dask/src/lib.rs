@@ -1,8 +1,9 @@
 //! dask-rs: parallel computing on larger-than-memory data.
 //!
 //! This facade gathers the workspace's crates — [`graph`] (the task-graph format and the
-//! synchronous scheduler), [`delayed`] (typed lazy values), [`threads`] (the default
-//! scheduler), [`procs`] (worker processes) — and adds what a user wants on top: choosing the scheduler at compute
+//! synchronous scheduler), [`delayed`] (typed lazy values), [`array`] (chunked arrays,
+//! so far their chunks model), [`threads`] (the default scheduler), [`procs`] (worker
+//! processes) — and adds what a user wants on top: choosing the scheduler at compute
 //! time by value, by name, for a scope or through `DASK_SCHEDULER`
 //! ([`scheduler_by_name`], [`use_scheduler`], [`default_scheduler`]), and a
 //! [`ProgressBar`]. Collections will appear here as they land.
@@ -22,6 +23,7 @@
 mod choose;
 mod progress;
 
+pub use dask_array as array;
 pub use dask_delayed as delayed;
 pub use dask_graph as graph;
 pub use dask_sched_procs as procs;
