@@ -16,10 +16,13 @@ fn summary(c: &Chunks) -> Vec<(usize, usize, usize)> {
         .collect()
 }
 
+/// A fixture: the spec, the shape, the element size, and Dask's summary.
+type Case = (ChunkSpec, Vec<usize>, usize, Vec<(usize, usize, usize)>);
+
 #[test]
 fn auto_matches_dask() {
     use AxisChunks::{Auto, Size, Whole};
-    let cases: Vec<(ChunkSpec, Vec<usize>, usize, Vec<(usize, usize, usize)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             ChunkSpec::Auto,
             vec![20000, 20000],
