@@ -314,6 +314,38 @@ pub(crate) fn build_task<R>(key: Key, op: Op, args: Vec<Arg>, graphs: Vec<Graph>
     }
 }
 
+/// The body shared by [`Apply`] and [`TryApply`]: flattens the inputs into task
+/// arguments (remembering each parameter's span and extractor) and builds the task whose
+/// closure rebuilds the parameters, calls `me` and turns its result into a value with
+/// `finish`.
+macro_rules! call_with_inputs {
+    ($me:ident, $name:ident, $args:ident; $($p:ident $i:ident $x:ident),+; $finish:expr) => {{
+        #[allow(non_snake_case)]
+        let ($($i,)+) = $args;
+        let mut flat = Vec::new();
+        let mut graphs = Vec::new();
+        $(
+            #[allow(non_snake_case)]
+            let $x = {
+                let input = $i.into_input();
+                let span = (flat.len(), input.args.len(), input.extract);
+                flat.extend(input.args);
+                graphs.extend(input.graphs);
+                span
+            };
+        )+
+        let finish = $finish;
+        let op = Op::local($name.unwrap_or("call"), move |mut a: Args| {
+            $(
+                #[allow(non_snake_case)]
+                let $p = ($x.2)(&mut a, $x.0, $x.1)?;
+            )+
+            finish($me($($p),+))
+        });
+        build_call($name, flat, graphs, op)
+    }};
+}
+
 macro_rules! impl_apply {
     ($($p:ident $i:ident $x:ident),+) => {
         impl<F, R, $($p, $i),+> Apply<($($i,)+), R, ($($p,)+)> for F
@@ -323,28 +355,8 @@ macro_rules! impl_apply {
             $($p: Send + Sync + 'static, $i: IntoInput<$p>,)+
         {
             fn apply(&self, me: Arc<Self>, name: Option<&str>, args: ($($i,)+)) -> Delayed<R> {
-                #[allow(non_snake_case)]
-                let ($($i,)+) = args;
-                let mut flat = Vec::new();
-                let mut graphs = Vec::new();
-                $(
-                    #[allow(non_snake_case)]
-                    let $x = {
-                        let input = $i.into_input();
-                        let span = (flat.len(), input.args.len(), input.extract);
-                        flat.extend(input.args);
-                        graphs.extend(input.graphs);
-                        span
-                    };
-                )+
-                let op = Op::local(name.unwrap_or("call"), move |mut a: Args| {
-                    $(
-                        #[allow(non_snake_case)]
-                        let $p = ($x.2)(&mut a, $x.0, $x.1)?;
-                    )+
-                    Ok(Value::new(me($($p),+)))
-                });
-                build_call(name, flat, graphs, op)
+                call_with_inputs!(me, name, args; $($p $i $x),+;
+                    |r: R| -> dask_graph::OpResult { Ok(Value::new(r)) })
             }
         }
 
@@ -356,28 +368,10 @@ macro_rules! impl_apply {
             $($p: Send + Sync + 'static, $i: IntoInput<$p>,)+
         {
             fn try_apply(&self, me: Arc<Self>, name: Option<&str>, args: ($($i,)+)) -> Delayed<R> {
-                #[allow(non_snake_case)]
-                let ($($i,)+) = args;
-                let mut flat = Vec::new();
-                let mut graphs = Vec::new();
-                $(
-                    #[allow(non_snake_case)]
-                    let $x = {
-                        let input = $i.into_input();
-                        let span = (flat.len(), input.args.len(), input.extract);
-                        flat.extend(input.args);
-                        graphs.extend(input.graphs);
-                        span
-                    };
-                )+
-                let op = Op::local(name.unwrap_or("call"), move |mut a: Args| {
-                    $(
-                        #[allow(non_snake_case)]
-                        let $p = ($x.2)(&mut a, $x.0, $x.1)?;
-                    )+
-                    me($($p),+).map(Value::new).map_err(Into::into)
-                });
-                build_call(name, flat, graphs, op)
+                call_with_inputs!(me, name, args; $($p $i $x),+;
+                    |r: std::result::Result<R, E>| -> dask_graph::OpResult {
+                        r.map(Value::new).map_err(Into::into)
+                    })
             }
         }
     };

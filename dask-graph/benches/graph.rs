@@ -17,16 +17,16 @@
 //!   10 flat samples, as few as one iteration each, so the whole run stays around a minute on
 //!   two cores; criterion's "unable to complete 10 samples" note is expected for them.
 //! * With `DASK_BENCH_REPORT=1` in the environment, criterion is skipped: each workload
-//!   is timed three times with [`Instant`] and the medians are printed as an aligned,
+//!   is timed three times (`testing::median_time`) and the medians are printed as an aligned,
 //!   whitespace-separated table (what `cargo xtask bench` shows). `--quick` then uses
 //!   100,000 tasks instead of 1,000,000.
 #![allow(clippy::unwrap_used)]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group};
-use dask_graph::testing::{chain_graph, task_tree, tree_tasks, tree_total};
+use dask_graph::testing::{chain_graph, median_time, task_tree, tree_tasks, tree_total};
 use dask_graph::{Graph, Key, Optimizations, Plan, Scheduler, SyncScheduler};
 
 /// Leaves of the full tree: 2 * 500,000 - 1 = 999,999 tasks.
@@ -127,22 +127,6 @@ fn report_mode() -> bool {
     std::env::var("DASK_BENCH_REPORT").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
-/// Times `f` [`REPORT_RUNS`] times and returns the median. Whatever `f` returns is
-/// dropped outside the timed region.
-fn median_time<R>(mut f: impl FnMut() -> R) -> Duration {
-    let mut times: Vec<Duration> = (0..REPORT_RUNS)
-        .map(|_| {
-            let t0 = Instant::now();
-            let out = black_box(f());
-            let elapsed = t0.elapsed();
-            drop(out);
-            elapsed
-        })
-        .collect();
-    times.sort_unstable();
-    times[times.len() / 2]
-}
-
 /// One line of the report table.
 struct Row {
     workload: &'static str,
@@ -177,7 +161,7 @@ fn report(quick: bool) {
     );
     let mut rows = Vec::new();
 
-    let build = median_time(|| task_tree(leaves));
+    let build = median_time(REPORT_RUNS, false, || task_tree(leaves));
     rows.push(Row {
         workload: "tree_build",
         tasks,
@@ -185,20 +169,24 @@ fn report(quick: bool) {
     });
 
     let (graph, root) = task_tree(leaves);
-    let plan_all = median_time(|| plan(&graph, &root, &Optimizations::all()));
+    let plan_all = median_time(REPORT_RUNS, false, || {
+        plan(&graph, &root, &Optimizations::all())
+    });
     rows.push(Row {
         workload: "tree_plan_all",
         tasks,
         time: plan_all,
     });
-    let plan_cull = median_time(|| plan(&graph, &root, &Optimizations::cull_only()));
+    let plan_cull = median_time(REPORT_RUNS, false, || {
+        plan(&graph, &root, &Optimizations::cull_only())
+    });
     rows.push(Row {
         workload: "tree_plan_cull_only",
         tasks,
         time: plan_cull,
     });
 
-    let total = median_time(|| {
+    let total = median_time(REPORT_RUNS, false, || {
         let (g, r) = task_tree(leaves);
         let p = plan(&g, &r, &Optimizations::all());
         (g, p)
@@ -212,7 +200,9 @@ fn report(quick: bool) {
     let plan_run = plan(&graph, &root, &Optimizations::cull_only());
     drop(graph);
     assert_eq!(plan_run.len(), tasks, "cull_only keeps every task");
-    let sync = median_time(|| assert_eq!(run_sync(&plan_run), tree_total(leaves)));
+    let sync = median_time(REPORT_RUNS, false, || {
+        assert_eq!(run_sync(&plan_run), tree_total(leaves))
+    });
     rows.push(Row {
         workload: "tree_sync_noop",
         tasks,
@@ -222,7 +212,9 @@ fn report(quick: bool) {
 
     let (chain, last) = chain_graph(CHAIN_LEN);
     let chain_plan = plan(&chain, &last, &Optimizations::cull_only());
-    let chain_time = median_time(|| assert_eq!(run_sync(&chain_plan), i64::from(CHAIN_LEN)));
+    let chain_time = median_time(REPORT_RUNS, false, || {
+        assert_eq!(run_sync(&chain_plan), i64::from(CHAIN_LEN))
+    });
     rows.push(Row {
         workload: "chain_sync",
         tasks: CHAIN_LEN as usize,

@@ -80,7 +80,7 @@ pub use scheduler::{Callback, Callbacks, Scheduler, compute, compute_with};
 pub use sync::SyncScheduler;
 pub use task::{Arg, Fused, Node, Step, StepArg, Task};
 pub use value::{Data, TypeMismatch, Value, short_type_name};
-pub use wire::{RemoteTask, WireArg, WireStep, WireTask, WireValue};
+pub use wire::{RemoteTask, WireArg, WireStep, WireTask, WireValue, closure_refused};
 
 #[doc(hidden)]
 pub use linkme as __linkme;

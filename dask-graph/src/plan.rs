@@ -304,11 +304,7 @@ impl Plan {
                 )),
                 Node::Task(t) => {
                     if t.op.is_local() {
-                        return Err(Error::Unsupported {
-                            scheduler: scheduler.to_string(),
-                            key: key.clone(),
-                            reason: format!("operation `{}` is a closure", t.op.name()),
-                        });
+                        return Err(crate::wire::closure_refused(scheduler, key, &t.op));
                     }
                     let mut next = 0u32;
                     let args = t

@@ -199,6 +199,25 @@ register_op!(
     pub LIVE_COUNT = "testing.live" => |a: Args| Ok(Value::new(live(*a.get::<u64>(0)?)))
 );
 
+/// The median of `runs` timings of `f` (after one untimed run when `warm_up`); what `f`
+/// returns is dropped outside the timed region. The benchmarks' report modes use it.
+pub fn median_time<R>(runs: usize, warm_up: bool, mut f: impl FnMut() -> R) -> Duration {
+    if warm_up {
+        drop(std::hint::black_box(f()));
+    }
+    let mut times: Vec<Duration> = (0..runs.max(1))
+        .map(|_| {
+            let t0 = std::time::Instant::now();
+            let out = std::hint::black_box(f());
+            let elapsed = t0.elapsed();
+            drop(out);
+            elapsed
+        })
+        .collect();
+    times.sort_unstable();
+    times[times.len() / 2]
+}
+
 /// `iterations` steps of a floating-point recurrence the compiler cannot skip: a
 /// CPU-bound task for benchmarks.
 pub fn spin(iterations: u64) -> f64 {

@@ -171,11 +171,7 @@ pub(crate) fn wire_steps(steps: &[PStep], key: &Key, scheduler: &str) -> Result<
         .iter()
         .map(|s| {
             if s.op.is_local() {
-                return Err(Error::Unsupported {
-                    scheduler: scheduler.to_string(),
-                    key: s.key.clone(),
-                    reason: format!("operation `{}` is a closure", s.op.name()),
-                });
+                return Err(closure_refused(scheduler, &s.key, &s.op));
             }
             let args = s
                 .args
@@ -196,4 +192,13 @@ pub(crate) fn wire_steps(steps: &[PStep], key: &Key, scheduler: &str) -> Result<
             })
         })
         .collect()
+}
+
+/// The error of a scheduler that cannot run the closure `op` of task `key`.
+pub fn closure_refused(scheduler: &str, key: &Key, op: &Op) -> Error {
+    Error::Unsupported {
+        scheduler: scheduler.to_string(),
+        key: key.clone(),
+        reason: format!("operation `{}` is a closure", op.name()),
+    }
 }

@@ -22,7 +22,7 @@ fn sync_runs_tasks_exactly_in_priority_order() {
 mod without_closures {
     use std::sync::Arc;
 
-    use dask_graph::{Callback, Error, Plan, Result, Scheduler, SyncScheduler, Value};
+    use dask_graph::{Callback, Plan, Result, Scheduler, SyncScheduler, Value};
 
     struct NoClosures;
 
@@ -33,11 +33,7 @@ mod without_closures {
 
         fn execute(&self, plan: &Plan, callbacks: &dyn Callback) -> Result<Vec<Value>> {
             if let Some((_, key, op)) = plan.first_local_op() {
-                return Err(Error::Unsupported {
-                    scheduler: self.name().to_string(),
-                    key: key.clone(),
-                    reason: format!("operation `{}` is a closure", op.name()),
-                });
+                return Err(dask_graph::closure_refused(self.name(), key, op));
             }
             SyncScheduler.execute(plan, callbacks)
         }

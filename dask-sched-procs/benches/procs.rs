@@ -6,7 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use dask_graph::testing::{chain_graph, spin_iterations_for, task_tree, tree_tasks, tree_total};
+use dask_graph::testing::{
+    chain_graph, median_time, spin_iterations_for, task_tree, tree_tasks, tree_total,
+};
 use dask_graph::{
     Arg, Args, Graph, Key, Layer, Optimizations, Plan, Scheduler, SyncScheduler, Value, register_op,
 };
@@ -20,19 +22,6 @@ register_op!(ADD_BLOCKS = "bench-procs.add-blocks" => |a: Args| {
     let y = a.get::<Vec<f64>>(1)?;
     Ok(Value::new(x.iter().zip(y).map(|(p, q)| p + q).collect::<Vec<f64>>()))
 });
-
-fn median(mut f: impl FnMut()) -> Duration {
-    f();
-    let mut t: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let t0 = Instant::now();
-            f();
-            t0.elapsed()
-        })
-        .collect();
-    t.sort_unstable();
-    t[RUNS / 2]
-}
 
 fn compute(g: &Graph, root: &Key, s: &dyn Scheduler) -> Value {
     let plan = Plan::build(g, std::slice::from_ref(root), &Optimizations::cull_only()).unwrap();
@@ -70,13 +59,13 @@ fn main() {
     row(
         "one-task",
         1,
-        median(|| {
+        median_time(RUNS, true, || {
             compute(&g1, &Key::new("x"), &s);
         }),
     );
     for (name, leaves) in [("tree-10k", 5_000), ("tree-100k", 50_000)] {
         let (g, root) = task_tree(leaves);
-        let t = median(|| {
+        let t = median_time(RUNS, true, || {
             assert_eq!(
                 *compute(&g, &root, &s).downcast_ref::<i64>().unwrap(),
                 tree_total(leaves)
@@ -88,7 +77,7 @@ fn main() {
     row(
         "chain-10k",
         10_000,
-        median(|| {
+        median_time(RUNS, true, || {
             assert_eq!(
                 *compute(&g, &last, &s).downcast_ref::<i64>().unwrap(),
                 10_000
@@ -105,7 +94,7 @@ fn main() {
             vec![Arg::Key(Key::new("b0")), Arg::Key(Key::new("b1"))],
         );
     let g = Graph::from_layers([l]);
-    let t = median(|| {
+    let t = median_time(RUNS, true, || {
         assert_eq!(
             compute(&g, &Key::new("sum"), &s)
                 .downcast_ref::<Vec<f64>>()
@@ -113,7 +102,7 @@ fn main() {
             3.0
         )
     });
-    let local = median(|| {
+    let local = median_time(RUNS, true, || {
         assert_eq!(
             compute(&g, &Key::new("sum"), &SyncScheduler)
                 .downcast_ref::<Vec<f64>>()
@@ -134,10 +123,10 @@ fn main() {
 
     let (g, root) =
         dask_graph::testing::cpu_graph(64, spin_iterations_for(Duration::from_millis(10)));
-    let procs = median(|| {
+    let procs = median_time(RUNS, true, || {
         compute(&g, &root, &s);
     });
-    let sync = median(|| {
+    let sync = median_time(RUNS, true, || {
         compute(&g, &root, &SyncScheduler);
     });
     row("cpu-64x10ms procs", 64, procs);

@@ -23,10 +23,12 @@
 #![allow(clippy::unwrap_used)]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group};
-use dask_graph::testing::{chain_graph, spin_iterations_for, task_tree, tree_tasks, tree_total};
+use dask_graph::testing::{
+    chain_graph, median_time, spin_iterations_for, task_tree, tree_tasks, tree_total,
+};
 use dask_graph::{Graph, Key, Optimizations, Plan, Scheduler, SyncScheduler, Value};
 use dask_sched_threads::ThreadScheduler;
 
@@ -136,20 +138,6 @@ fn report_mode() -> bool {
     std::env::var("DASK_BENCH_REPORT").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
-/// The median of [`REPORT_RUNS`] timings of `f`, after one untimed warm-up run.
-fn median_time(mut f: impl FnMut()) -> Duration {
-    f();
-    let mut times: Vec<Duration> = (0..REPORT_RUNS)
-        .map(|_| {
-            let t0 = Instant::now();
-            f();
-            t0.elapsed()
-        })
-        .collect();
-    times.sort_unstable();
-    times[times.len() / 2]
-}
-
 fn row(workload: &str, tasks: usize, scheduler: &str, time: Duration) {
     let secs = time.as_secs_f64();
     println!(
@@ -176,25 +164,33 @@ fn report(quick: bool) {
         let (graph, root) = task_tree(leaves);
         let want = tree_total(leaves);
         let tasks = tree_tasks(leaves);
-        let t = median_time(|| assert_eq!(compute_i64(&graph, &root, &s), want));
+        let t = median_time(REPORT_RUNS, true, || {
+            assert_eq!(compute_i64(&graph, &root, &s), want)
+        });
         row(name, tasks, "threads", t);
-        let t = median_time(|| assert_eq!(compute_i64(&graph, &root, &SyncScheduler), want));
+        let t = median_time(REPORT_RUNS, true, || {
+            assert_eq!(compute_i64(&graph, &root, &SyncScheduler), want)
+        });
         row(name, tasks, "sync", t);
     }
 
     let (graph, last) = chain_graph(CHAIN_LEN);
     let want = i64::from(CHAIN_LEN);
-    let t = median_time(|| assert_eq!(compute_i64(&graph, &last, &s), want));
+    let t = median_time(REPORT_RUNS, true, || {
+        assert_eq!(compute_i64(&graph, &last, &s), want)
+    });
     row("chain-10k", CHAIN_LEN as usize, "threads", t);
-    let t = median_time(|| assert_eq!(compute_i64(&graph, &last, &SyncScheduler), want));
+    let t = median_time(REPORT_RUNS, true, || {
+        assert_eq!(compute_i64(&graph, &last, &SyncScheduler), want)
+    });
     row("chain-10k", CHAIN_LEN as usize, "sync", t);
 
     let (graph, root) = cpu_graph(calibrate());
-    let threaded = median_time(|| {
+    let threaded = median_time(REPORT_RUNS, true, || {
         black_box(compute(&graph, &root, &s));
     });
     row("cpu-64x10ms", CPU_TASKS as usize, "threads", threaded);
-    let sync = median_time(|| {
+    let sync = median_time(REPORT_RUNS, true, || {
         black_box(compute(&graph, &root, &SyncScheduler));
     });
     row("cpu-64x10ms", CPU_TASKS as usize, "sync", sync);

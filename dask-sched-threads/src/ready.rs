@@ -94,10 +94,21 @@ impl ReadyQueue {
         self.publish(&heap);
     }
 
-    /// Adds `priorities` and takes the smallest of everything.
+    /// Adds `priorities` and takes the smallest of everything — under one lock when the
+    /// heap holds it, which is the usual case.
     pub(crate) fn push_pop(&self, priorities: &[u32]) -> Option<u32> {
-        if !priorities.is_empty() {
-            self.push(priorities);
+        {
+            let mut heap = lock(&self.heap);
+            heap.extend(priorities.iter().copied().map(Reverse));
+            let (_, root) = self.next_root();
+            if let Some(&Reverse(top)) = heap.peek()
+                && top < root
+            {
+                heap.pop();
+                self.publish(&heap);
+                return Some(top);
+            }
+            self.publish(&heap);
         }
         self.pop()
     }

@@ -75,7 +75,7 @@ pub fn run(root: &Path, quick: bool, compare: bool) -> Result<(), String> {
         "bench procs",
         root,
         &cargo,
-        &["bench", "--package", "dask-sched-procs", "--bench", "procs"],
+        &bench_args("dask-sched-procs", "procs", quick),
         &env,
     )?;
     if !compare {
