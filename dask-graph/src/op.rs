@@ -39,6 +39,11 @@ pub struct RegisteredOp {
     /// Whether the operation is so cheap that [`inline`](crate::optimize::inline) may fold
     /// it into its single dependent instead of scheduling it as a task of its own.
     pub cheap: bool,
+    /// Whether a task of this operation *without inputs* is cheaper to run again than to
+    /// keep (a block of random numbers or of zeros): [`inline`](crate::optimize::inline)
+    /// copies it into every dependent, so its result never waits in memory for a
+    /// second reader — what keeps `x + x.T` on a generated `x` in bounded memory.
+    pub generator: bool,
 }
 
 impl fmt::Debug for RegisteredOp {
@@ -61,11 +66,13 @@ pub static OPERATIONS: [RegisteredOp];
 /// }
 /// register_op!(pub DOUBLE = "doc.double" => double);
 /// register_op!(NEGATE = "doc.negate" => |a: Args| Ok(Value::new(-*a.get::<i64>(0)?)), cheap);
+/// register_op!(SEVEN = "doc.seven" => |_a: Args| Ok(Value::new(7i64)), generator);
 ///
 /// assert_eq!(dask_graph::operation("doc.double").unwrap().name, "doc.double");
 /// let op = Op::from(&DOUBLE);
 /// assert_eq!(op.name(), "doc.double");
 /// assert!(NEGATE.cheap);
+/// assert!(SEVEN.generator && !SEVEN.cheap);
 /// ```
 #[macro_export]
 macro_rules! register_op {
@@ -75,7 +82,13 @@ macro_rules! register_op {
     ($(#[$meta:meta])* $vis:vis $stat:ident = $name:expr => $func:expr, cheap) => {
         $crate::register_op!($(#[$meta])* $vis $stat = $name => $func, cheap = true);
     };
+    ($(#[$meta:meta])* $vis:vis $stat:ident = $name:expr => $func:expr, generator) => {
+        $crate::register_op!($(#[$meta])* $vis $stat = $name => $func, cheap = false, generator = true);
+    };
     ($(#[$meta:meta])* $vis:vis $stat:ident = $name:expr => $func:expr, cheap = $cheap:expr) => {
+        $crate::register_op!($(#[$meta])* $vis $stat = $name => $func, cheap = $cheap, generator = false);
+    };
+    ($(#[$meta:meta])* $vis:vis $stat:ident = $name:expr => $func:expr, cheap = $cheap:expr, generator = $gen:expr) => {
         $(#[$meta])*
         #[$crate::__linkme::distributed_slice($crate::OPERATIONS)]
         #[linkme(crate = $crate::__linkme)]
@@ -83,6 +96,7 @@ macro_rules! register_op {
             name: $name,
             func: $func,
             cheap: $cheap,
+            generator: $gen,
         };
     };
 }
@@ -175,6 +189,15 @@ impl Op {
     pub fn is_cheap(&self) -> bool {
         match self {
             Op::Registered(r) => r.cheap,
+            Op::Local(_) => false,
+        }
+    }
+
+    /// Whether [`inline`](crate::optimize::inline) may copy an input-less task of this
+    /// operation into each of its dependents.
+    pub fn is_generator(&self) -> bool {
+        match self {
+            Op::Registered(r) => r.generator,
             Op::Local(_) => false,
         }
     }

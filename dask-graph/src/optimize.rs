@@ -8,7 +8,8 @@
 //! Invariants (property-tested on random DAGs in `tests/optimize_props.rs`): results of
 //! requested keys are unchanged; `cull` keeps exactly the ancestors of the requested
 //! keys; no task runs twice (nothing is duplicated into several dependents except plain
-//! data); no pass increases the number of tasks; requested keys are never removed.
+//! data and input-less tasks of operations registered as *generators*, which are
+//! cheaper to recompute than to keep); no pass increases the number of tasks; requested keys are never removed.
 
 use rustc_hash::FxHashMap;
 
@@ -103,6 +104,8 @@ enum Kind {
     Literal(PArg),
     Alias(u32),
     CheapTask,
+    /// An input-less task of a generator operation: copied into every dependent.
+    Generator,
     Other,
 }
 
@@ -128,6 +131,7 @@ fn classify(ir: &Ir<'_>, v: u32) -> Kind {
     match ir.node(v) {
         Node::Data(value) => Kind::Literal(PArg::Literal(value.clone())),
         Node::Alias(_) => Kind::Alias(ir.deps(v)[0]),
+        Node::Task(t) if t.op.is_generator() && ir.deps(v).is_empty() => Kind::Generator,
         Node::Task(t) if t.op.is_cheap() => Kind::CheapTask,
         Node::Fused(f) if f.steps.iter().all(|s| s.op.is_cheap()) => Kind::CheapTask,
         _ => Kind::Other,
@@ -180,6 +184,24 @@ pub(crate) fn inline_ir(ir: &mut Ir<'_>) {
             // Folding a cheap task into its only user never widens the user: a task
             // with several inputs stays a task of its own, so a tree of cheap
             // reductions keeps its shape (parallelism, and memory bounded by `order`).
+            // A generator is recomputed by each dependent rather than kept for them all
+            // (the one exception to "no task runs twice": it has no inputs, and its
+            // result would otherwise wait in memory for its last reader).
+            Kind::Generator => {
+                let users: Vec<u32> = users.collect();
+                if !users.is_empty() {
+                    let prog = ir.take_program(v);
+                    for w in users {
+                        pending.entry(w).or_default().push(Pending::Merge(
+                            v,
+                            prog.clone(),
+                            Vec::new(),
+                        ));
+                    }
+                    ir.alive[vi] = false;
+                }
+                continue;
+            }
             Kind::CheapTask => {
                 if ir.deps(v).len() <= 1
                     && let (Some(w), None) = (users.next(), users.next())

@@ -480,3 +480,47 @@ fn wire_tasks_round_trip_and_run_like_the_plan() {
         "{err}"
     );
 }
+
+static GENERATED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn generate(args: Args) -> OpResult {
+    GENERATED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    Ok(Value::new(*args.get::<i64>(0)? * 10))
+}
+register_op!(GENERATE = "tests.generate" => generate, generator);
+
+#[test]
+fn a_generator_is_recomputed_by_each_dependent_instead_of_kept() {
+    // g feeds two adds; with inlining each add makes its own g, so no task result waits
+    // for a second reader. Without inlining g runs once.
+    let l = layer("gen", |l| {
+        l.task("g", &GENERATE, vec![lit(4)])
+            .task("a", &ADD, vec![k("g"), lit(1)])
+            .task("b", &ADD, vec![k("g"), lit(2)])
+            .task("total", &ADD, vec![k("a"), k("b")]);
+    });
+    let g = Graph::from_layers([l]);
+    let keys = [Key::new("total")];
+    let plan = Plan::build(&g, &keys, &Optimizations::all()).unwrap();
+    assert!(
+        !plan.keys().any(|k| k.name() == "g"),
+        "g is not a task of its own"
+    );
+    let before = GENERATED.load(std::sync::atomic::Ordering::SeqCst);
+    let out = compute(&g, &keys, &SyncScheduler).unwrap();
+    assert_eq!(as_i64(&out[0]), 83);
+    assert_eq!(
+        GENERATED.load(std::sync::atomic::Ordering::SeqCst) - before,
+        2
+    );
+    // Requested, a generator stays a task; with inlining off it runs once.
+    let both = [Key::new("g"), Key::new("total")];
+    let out = compute(&g, &both, &SyncScheduler).unwrap();
+    assert_eq!((as_i64(&out[0]), as_i64(&out[1])), (40, 83));
+    let before = GENERATED.load(std::sync::atomic::Ordering::SeqCst);
+    compute_with(&g, &keys, &SyncScheduler, &Optimizations::cull_only(), &()).unwrap();
+    assert_eq!(
+        GENERATED.load(std::sync::atomic::Ordering::SeqCst) - before,
+        1
+    );
+}
