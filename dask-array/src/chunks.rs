@@ -113,22 +113,53 @@ pub enum ChunkError {
     /// An element size of zero cannot be chunked by bytes.
     #[error("\"auto\" chunks need a positive element size")]
     ZeroItemSize,
+    /// More blocks than a graph can hold.
+    #[error(
+        "axis {axis} would have {blocks} blocks; the limit is {MAX_BLOCKS} blocks per axis and in all (use larger blocks)"
+    )]
+    TooManyBlocks {
+        /// The axis (or the last axis, for the total).
+        axis: usize,
+        /// How many blocks it would have.
+        blocks: u128,
+    },
+    /// Block lengths whose sum overflows.
+    #[error("the chunks of axis {axis} add up to more than any length")]
+    Overflow {
+        /// The axis.
+        axis: usize,
+    },
 }
 
-/// Explicit block lengths along each axis of an array.
+/// The most blocks an axis, or a whole array, may have.
+pub const MAX_BLOCKS: usize = 100_000_000;
+
+/// Explicit block lengths along each axis of an array (with each block's start, kept
+/// alongside so that a block's range is found in constant time).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Chunks(Vec<Vec<usize>>);
+pub struct Chunks(Vec<Vec<usize>>, Vec<Vec<usize>>);
 
 impl Chunks {
     /// Chunks from explicit per-axis lengths, checked against nothing but themselves
     /// (every axis has at least one block). Use [`normalize_chunks`] to check a shape.
     pub fn from_lengths(per_axis: Vec<Vec<usize>>) -> Chunks {
-        Chunks(
-            per_axis
-                .into_iter()
-                .map(|a| if a.is_empty() { vec![0] } else { a })
-                .collect(),
-        )
+        let lengths: Vec<Vec<usize>> = per_axis
+            .into_iter()
+            .map(|a| if a.is_empty() { vec![0] } else { a })
+            .collect();
+        let starts = lengths
+            .iter()
+            .map(|a| {
+                a.iter()
+                    .scan(0usize, |acc, &l| {
+                        let s = *acc;
+                        *acc = acc.saturating_add(l);
+                        Some(s)
+                    })
+                    .collect()
+            })
+            .collect();
+        Chunks(lengths, starts)
     }
 
     /// The number of axes.
@@ -163,9 +194,8 @@ impl Chunks {
 
     /// The element range of block `i` along `axis`.
     pub fn block_range(&self, axis: usize, i: usize) -> Option<Range<usize>> {
-        let lens = self.0.get(axis)?;
-        let len = *lens.get(i)?;
-        let start: usize = lens[..i].iter().sum();
+        let len = *self.0.get(axis)?.get(i)?;
+        let start = *self.1.get(axis)?.get(i)?;
         Some(start..start + len)
     }
 
@@ -225,7 +255,10 @@ pub fn normalize_chunks(
             AxisChunks::Size(n) => regular(axis, len, *n)?,
             AxisChunks::Auto => regular(axis, len, auto_sizes[axis])?,
             AxisChunks::Lengths(lens) => {
-                let sum: usize = lens.iter().sum();
+                let sum = lens
+                    .iter()
+                    .try_fold(0usize, |a, &b| a.checked_add(b))
+                    .ok_or(ChunkError::Overflow { axis })?;
                 if sum != len {
                     return Err(ChunkError::Mismatch { axis, len, sum });
                 }
@@ -238,7 +271,16 @@ pub fn normalize_chunks(
         };
         out.push(lengths);
     }
-    Ok(Chunks(out))
+    let total = out
+        .iter()
+        .fold(1u128, |t, a| t.saturating_mul(a.len() as u128));
+    if total > MAX_BLOCKS as u128 {
+        return Err(ChunkError::TooManyBlocks {
+            axis: shape.len().saturating_sub(1),
+            blocks: total,
+        });
+    }
+    Ok(Chunks::from_lengths(out))
 }
 
 /// Blocks of `size` along an axis of `len` (the last one shorter); one empty block for
@@ -249,6 +291,13 @@ fn regular(axis: usize, len: usize, size: usize) -> Result<Vec<usize>, ChunkErro
     }
     if size == 0 {
         return Err(ChunkError::ZeroBlock { axis, len });
+    }
+    let blocks = len.div_ceil(size);
+    if blocks > MAX_BLOCKS {
+        return Err(ChunkError::TooManyBlocks {
+            axis,
+            blocks: blocks as u128,
+        });
     }
     let mut v = vec![size; len / size];
     if !len.is_multiple_of(size) {

@@ -1,15 +1,81 @@
-//! Chunked N-dimensional arrays — so far, the chunks model that every array operation
-//! builds on (issue #6 adds `Array<T>` itself).
+//! # dask-array: chunked N-dimensional arrays
 //!
-//! An array of shape `(d0, d1, ...)` is cut into blocks; along each axis the block
-//! lengths form a list summing to that axis's length ([`Chunks`]). Users describe the
-//! cut the way Dask lets them ([`ChunkSpec`]): one block size for every axis, a size per
-//! axis, `-1` (or [`AxisChunks::Whole`]) for a whole axis, explicit irregular lists, or
-//! "auto" — blocks of about [`AUTO_BLOCK_BYTES`] — and [`normalize_chunks`] turns that into
-//! the explicit lists, with errors that say which axis is wrong and by how much. The
-//! "auto" sizes match Python Dask's `normalize_chunks(..., limit="128MiB")` on the shapes
-//! in the tests.
+//! An [`Array<T>`] is a lazy NumPy-like array cut into blocks, each an
+//! `ndarray::ArrayD<T>` made by one task of a [`dask_graph`] graph. Operations return
+//! new arrays at once — shape, chunks and dtype are known without computing — and
+//! nothing runs until [`Array::compute`] (or [`Scalar::compute`] for a reduction to one
+//! value) on a scheduler chosen at that moment: the synchronous one, threads, or
+//! worker processes.
+//!
+//! ```
+//! use dask_array::{Array, Reduce, random::RandomState};
+//! use dask_graph::SyncScheduler;
+//! let x = RandomState::new(0).random(&[1000, 800], [250, 200])?;
+//! let centered = (&x - &x.mean_over(Reduce::axis(1).keepdims(true))?)?;
+//! let row_means = centered.mean_over(Reduce::axis(1))?.compute(&SyncScheduler)?;
+//! assert!(row_means.iter().all(|m| m.abs() < 1e-12));
+//! # Ok::<(), dask_array::Error>(())
+//! ```
+//!
+//! ## Design decisions
+//!
+//! * **Dask's chunks model** ([`Chunks`], [`normalize_chunks`]): per axis, a list of
+//!   block lengths; specified as a size, a shape, `-1` for a whole axis, irregular
+//!   lists, or "auto" (about [`AUTO_BLOCK_BYTES`] per block; the sizes match Dask's).
+//! * **Every task names a registered operation** with its parameters as literal
+//!   arguments, and every block type has a raw little-endian codec, so arrays run
+//!   unchanged on every scheduler including worker processes. Kernels are generic over
+//!   the sealed [`Element`] types (`f64`, `f32`, `i64`, `i32`, `u64`, `u8`, `bool`) and
+//!   instantiated per type (`registry`).
+//! * **Errors at build time**: shapes that do not broadcast, axes out of range, indices
+//!   out of bounds and bad chunks are reported by the method that would build the
+//!   graph, naming the operation, the shapes and the axis. Array-with-array operators
+//!   therefore return `Result` (`(&a + &b)?`); operators with a scalar cannot fail and
+//!   return the array.
+//! * **Fusion through the graph optimizer**: elementwise operations are registered as
+//!   *cheap*, and kernels work in place on blocks nobody else holds, so chains run as
+//!   one task per block without intermediate blocks (`elementwise`).
+//! * **Tree reductions** with `(count, mean, M2)` partials for mean/var/std
+//!   (`reduce`), carry chains for cumulative sums (`cumulative`), geometric
+//!   intermediate steps for rechunks that would fan in too much (`rechunk`).
+//! * **Reproducible randomness**: a block's samples depend on the seed, the call and the
+//!   block position only ([`random`]); normal samples come from a 256-layer ziggurat fed
+//!   by four Xoshiro256++ generators in SIMD lanes.
+//! * **Generated blocks are recomputed, not kept**: random, `full`, `arange` and
+//!   `linspace` blocks are registered as *generator* operations, which the optimizer
+//!   copies into every reader, so `x + x.t()` on a random `x` never holds a block for a
+//!   second reader (bounded memory, as Dask's blockwise fusion gives).
+//! * **Recycled buffers**: kernels that consume a block hand its buffer to a small
+//!   pool that the next block of that size reuses — fresh multi-megabyte allocations
+//!   would otherwise go back to the kernel and fault in again page by page.
 
+mod array;
+mod block;
 mod chunks;
+mod creation;
+mod cumulative;
+mod element;
+mod elementwise;
+mod error;
+pub mod random;
+mod rechunk;
+mod reduce;
+mod registry;
+mod shape;
+mod ziggurat;
 
-pub use chunks::{AUTO_BLOCK_BYTES, AxisChunks, ChunkError, ChunkSpec, Chunks, normalize_chunks};
+pub use array::{Array, Scalar};
+#[doc(hidden)]
+pub use block::LeBytes;
+pub use block::block_value;
+pub use chunks::{
+    AUTO_BLOCK_BYTES, AxisChunks, ChunkError, ChunkSpec, Chunks, MAX_BLOCKS, normalize_chunks,
+};
+pub use element::{CastAll, CastTo, DType, Element, Float, Logical, Number};
+pub use elementwise::{Operand, where_};
+pub use error::{Error, Result};
+pub use rechunk::MAX_FAN_IN;
+pub use reduce::{ArgPartial, DEFAULT_SPLIT_EVERY, Moments, Reduce};
+#[doc(hidden)]
+pub use registry::{ElementOps, FloatOps};
+pub use shape::{concatenate, stack};

@@ -12,11 +12,23 @@
 //! It writes 48 files of random-looking integers under a temporary directory, then for
 //! each scheduler builds the graph — `load` reads and parses a file, `process` computes
 //! statistics of its numbers, `summarize` adds up the list of parts — and computes it with
-//! a progress bar, printing the result and the time. Run it with
-//! `cargo run --release --example tour`.
+//! a progress bar, printing the result and the time.
+//!
+//! Then the seed's array demonstrations:
+//!
+//! ```text
+//! da.random.normal(10, 0.1, size=(2_000_000_000,), chunks=(1_000_000,)).mean().compute()
+//! x - x.mean(axis=1)
+//! ```
+//!
+//! the first with N = 2e8 by default (`--full` for the seed's 2e9: 16 GB of samples
+//! that never exist in memory at once), the second on a 10,000 x 10,000 random array in
+//! blocks of 1000 x 1000, checking that the centred rows average zero. Run it with
+//! `cargo run --release --example tour` (or `... --example tour -- --full`).
 
 use std::time::Instant;
 
+use dask::array::{Reduce, random::RandomState};
 use dask::delayed::{Delayed, delayed_fn};
 use dask::prelude::*;
 
@@ -120,5 +132,52 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("the schedulers disagree".into());
     }
     println!("every scheduler agrees");
+    arrays(std::env::args().any(|a| a == "--full"))
+}
+
+/// The seed's array examples on every scheduler.
+fn arrays(full: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let n: usize = if full { 2_000_000_000 } else { 200_000_000 };
+    let x = RandomState::new(42).normal(10.0, 0.1, &[n], 1_000_000)?;
+    println!(
+        "\nrandom.normal(10, 0.1, size=({n},), chunks=(1_000_000,)).mean(): {} blocks, {:.1} GB never in memory at once",
+        x.numblocks()[0],
+        x.nbytes() as f64 / 1e9
+    );
+    let mut means = Vec::new();
+    for name in dask::SCHEDULER_NAMES {
+        let scheduler = dask::scheduler_by_name(name)?;
+        let bar = ProgressBar::new();
+        let t0 = Instant::now();
+        let mean = x
+            .mean()
+            .compute_with(scheduler.as_ref(), &Optimizations::all(), &bar)?;
+        println!(
+            "{name:>9}: {mean:.6} in {:.2} s",
+            t0.elapsed().as_secs_f64()
+        );
+        means.push(mean);
+    }
+    if means.windows(2).any(|w| w[0] != w[1]) {
+        return Err("the schedulers disagree on the mean".into());
+    }
+
+    let x = RandomState::new(0).random(&[10_000, 10_000], [1000, 1000])?;
+    let centered = (&x - &x.mean_over(Reduce::axis(1).keepdims(true))?)?;
+    let worst_row = centered.mean_over(Reduce::axis(1))?.abs().max()?;
+    println!("\nx - x.mean(axis=1) on a 10,000 x 10,000 array in 1000 x 1000 blocks:");
+    for name in dask::SCHEDULER_NAMES {
+        let scheduler = dask::scheduler_by_name(name)?;
+        let t0 = Instant::now();
+        let std = centered.std(0.0).compute(scheduler.as_ref())?;
+        let worst = worst_row.compute(scheduler.as_ref())?;
+        println!(
+            "{name:>9}: std {std:.6}, largest row mean after centring {worst:.1e}, in {:.2} s",
+            t0.elapsed().as_secs_f64()
+        );
+        if worst > 1e-12 {
+            return Err(format!("rows are not centred: {worst}").into());
+        }
+    }
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! dask-rs: parallel computing on larger-than-memory data.
 //!
 //! This facade gathers the workspace's crates — [`graph`] (the task-graph format and the
-//! synchronous scheduler), [`delayed`] (typed lazy values), [`array`] (chunked arrays,
-//! so far their chunks model), [`threads`] (the default scheduler), [`procs`] (worker
+//! synchronous scheduler), [`delayed`] (typed lazy values), [`array`] (chunked
+//! N-dimensional arrays), [`threads`] (the default scheduler), [`procs`] (worker
 //! processes) — and adds what a user wants on top: choosing the scheduler at compute
 //! time by value, by name, for a scope or through `DASK_SCHEDULER`
 //! ([`scheduler_by_name`], [`use_scheduler`], [`default_scheduler`]), and a
@@ -71,6 +71,7 @@ pub mod prelude {
     pub use crate::{
         ProgressBar, compute, compute_delayed, compute_on, default_scheduler, use_scheduler,
     };
+    pub use dask_array::{Array, Reduce};
     pub use dask_delayed::{Delayed, delayed, value};
     pub use dask_graph::{
         Arg, Callback, Graph, Key, Layer, Optimizations, Scheduler, Value, register_op,

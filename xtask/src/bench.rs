@@ -1,6 +1,6 @@
 //! `cargo xtask bench [--quick] [--compare]`: the end-to-end figures.
 //!
-//! Three reports, all run through `cargo bench` (so built with the optimized `bench`
+//! Four reports, all run through `cargo bench` (so built with the optimized `bench`
 //! profile) with `DASK_BENCH_REPORT=1` in the environment, which switches a benchmark
 //! binary from criterion to a plain report of medians of 3 runs:
 //!
@@ -15,12 +15,27 @@
 //! 3. `dask-sched-procs/benches/procs.rs` (a plain report only): the process scheduler's
 //!    pool start-up, no-op trees, a chain, 80 MB blocks crossing processes and the
 //!    CPU-bound speedup.
+//! 4. `dask-array/benches/array.rs`: chunked-array reductions end to end — the mean of
+//!    2e8 normal samples (and of 2e9 without `--quick`), the sum of `x + x.T` and the
+//!    standard deviation of `x` minus its row means for a uniform 20000 x 20000 `x`
+//!    (2e7 and 4000 x 4000 with `--quick`) — with the thread pool and the synchronous
+//!    scheduler. Each row is measured in a process of its own, so that its peak resident
+//!    set size is its own, and is the median of 3 runs after a first one (or that first
+//!    one alone if it took over 20 s). Its rows are `workload engine seconds peak_rss_mb`
+//!    ([`parse_array_rows`]).
 //!
-//! With `--compare`, Python Dask runs the same workloads too: a virtual environment with
-//! `dask` is created at `target/pyref` on first use, `xtask/compare/dask_threads.py`
-//! prints rows in the same format, and a table of both per-task times and their ratio
-//! (Dask / ours) is printed for the rows present in both ([`comparison_table`]). Without
-//! `--compare` no Python is needed.
+//! With `--compare`, Python runs the same workloads too, in a virtual environment with
+//! `dask[array]` (dask and numpy) created at `target/pyref` on first use:
+//!
+//! * `xtask/compare/dask_threads.py` prints rows in the threads report's format, and a
+//!   table of both per-task times and their ratio (Dask / ours) is printed for the rows
+//!   present in both ([`comparison_table`]);
+//! * `xtask/compare/dask_array.py` prints rows in the array report's format for Dask's
+//!   threaded scheduler (`dask-threads`) and for NumPy (`numpy`), and a table of seconds
+//!   and peak MB of our thread pool, Dask and NumPy with the ratio Dask / ours is printed
+//!   ([`array_comparison_table`]).
+//!
+//! Without `--compare` no Python is needed.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -34,8 +49,17 @@ const REPORT_ENV: &str = "DASK_BENCH_REPORT";
 /// The virtual environment for the Dask comparison, relative to the workspace root.
 const PYREF: &str = "target/pyref";
 
-/// The Dask side of the comparison, relative to the workspace root.
+/// What the virtual environment installs; `--compare` needs dask and numpy.
+const PYREF_REQUIREMENT: &str = "dask[array]";
+
+/// The Dask side of the threads comparison, relative to the workspace root.
 const DASK_SCRIPT: &str = "xtask/compare/dask_threads.py";
+
+/// The Dask and NumPy side of the array comparison, relative to the workspace root. Not
+/// `array.py`: a script's directory comes first on Python's `sys.path`, so a file of
+/// that name would shadow the standard library's `array`, which dask imports, and break
+/// every script in the directory.
+const ARRAY_SCRIPT: &str = "xtask/compare/dask_array.py";
 
 /// `cargo bench` arguments for the report of `package`'s benchmark `bench`.
 fn bench_args(package: &'static str, bench: &'static str, quick: bool) -> Vec<&'static str> {
@@ -46,55 +70,107 @@ fn bench_args(package: &'static str, bench: &'static str, quick: bool) -> Vec<&'
     args
 }
 
-/// Builds and runs the reports in `root`; with `compare`, runs Dask and compares.
-pub fn run(root: &Path, quick: bool, compare: bool) -> Result<(), String> {
-    let size = if quick { "100k" } else { "1M" };
-    let cargo = cargo();
-    let env = [(REPORT_ENV, "1")];
-    eprintln!("xtask: end-to-end report for a {size}-task graph (median of 3 runs)");
-    run_step(
-        "bench graph",
-        root,
-        &cargo,
-        &bench_args("dask-graph", "graph", quick),
-        &env,
-    )?;
+/// `python` arguments running `script` in the size `quick` asks for.
+fn script_args(script: &'static str, quick: bool) -> Vec<&'static str> {
+    let mut args = vec![script];
+    if quick {
+        args.push("--quick");
+    }
+    args
+}
 
+/// Builds and runs the reports in `root`; with `compare`, runs Python and compares.
+pub fn run(root: &Path, quick: bool, compare: bool) -> Result<(), String> {
+    let cargo = cargo();
+    graph_report(root, &cargo, quick)?;
+    let threads = threads_report(root, &cargo, quick)?;
+    procs_report(root, &cargo, quick)?;
+    let arrays = array_report(root, &cargo, quick)?;
+    if !compare {
+        return Ok(());
+    }
+    let python = ensure_pyref(root)?;
+    compare_threads(root, &python, quick, &threads)?;
+    compare_arrays(root, &python, quick, &arrays)
+}
+
+/// Runs the `dask-graph` report.
+fn graph_report(root: &Path, cargo: &str, quick: bool) -> Result<(), String> {
+    let size = if quick { "100k" } else { "1M" };
+    eprintln!("xtask: end-to-end report for a {size}-task graph (median of 3 runs)");
+    let args = bench_args("dask-graph", "graph", quick);
+    run_step("bench graph", root, cargo, &args, &[(REPORT_ENV, "1")])
+}
+
+/// Runs the thread-pool report; its rows.
+fn threads_report(root: &Path, cargo: &str, quick: bool) -> Result<Vec<Row>, String> {
     eprintln!("xtask: thread-pool scheduler report (median of 3 runs)");
     let args = bench_args("dask-sched-threads", "threads", quick);
-    let output = run_echoed("bench threads", root, Path::new(&cargo), &args, &env)?;
-    let ours = parse_rows(&output);
-    if ours.is_empty() {
+    let env = [(REPORT_ENV, "1")];
+    let output = run_echoed("bench threads", root, Path::new(cargo), &args, &env)?;
+    let rows = parse_rows(&output);
+    if rows.is_empty() {
         return Err(format!(
             "the threads report printed no result rows (expected lines `{HEADER}`)"
         ));
     }
+    Ok(rows)
+}
 
+/// Runs the process-pool report.
+fn procs_report(root: &Path, cargo: &str, quick: bool) -> Result<(), String> {
     eprintln!("xtask: process-pool scheduler report (median of 3 runs)");
-    run_step(
-        "bench procs",
-        root,
-        &cargo,
-        &bench_args("dask-sched-procs", "procs", quick),
-        &env,
-    )?;
-    if !compare {
-        return Ok(());
-    }
+    let args = bench_args("dask-sched-procs", "procs", quick);
+    run_step("bench procs", root, cargo, &args, &[(REPORT_ENV, "1")])
+}
 
-    let python = ensure_pyref(root)?;
-    eprintln!("xtask: Python Dask on the same workloads (this takes a minute or two)");
-    let mut script_args = vec![DASK_SCRIPT];
-    if quick {
-        script_args.push("--quick");
+/// Runs the array report; its rows.
+fn array_report(root: &Path, cargo: &str, quick: bool) -> Result<Vec<ArrayRow>, String> {
+    eprintln!("xtask: array report (one process per row, median of 3 runs)");
+    let args = bench_args("dask-array", "array", quick);
+    let env = [(REPORT_ENV, "1")];
+    let output = run_echoed("bench array", root, Path::new(cargo), &args, &env)?;
+    let rows = parse_array_rows(&output);
+    if rows.is_empty() {
+        return Err(format!(
+            "the array report printed no result rows (expected lines `{ARRAY_HEADER}`)"
+        ));
     }
-    let output = run_echoed("dask", root, &python, &script_args, &[])?;
+    Ok(rows)
+}
+
+/// Runs [`DASK_SCRIPT`] and prints its comparison with our thread-pool rows.
+fn compare_threads(root: &Path, python: &Path, quick: bool, ours: &[Row]) -> Result<(), String> {
+    eprintln!("xtask: Python Dask on the thread-pool workloads (a minute or two)");
+    let args = script_args(DASK_SCRIPT, quick);
+    let output = run_echoed("dask", root, python, &args, &[])?;
     let dask = parse_rows(&output);
     if dask.is_empty() {
         return Err(format!("{DASK_SCRIPT} printed no result rows"));
     }
-    let table = comparison_table(&ours, &dask)
+    let table = comparison_table(ours, &dask)
         .ok_or("no workload appears in both our report and Dask's; nothing to compare")?;
+    println!();
+    print!("{table}");
+    Ok(())
+}
+
+/// Runs [`ARRAY_SCRIPT`] and prints its comparison with our array rows.
+fn compare_arrays(
+    root: &Path,
+    python: &Path,
+    quick: bool,
+    ours: &[ArrayRow],
+) -> Result<(), String> {
+    eprintln!("xtask: Python Dask and NumPy on the array workloads (a minute or two)");
+    let args = script_args(ARRAY_SCRIPT, quick);
+    let output = run_echoed("dask array", root, python, &args, &[])?;
+    let theirs = parse_array_rows(&output);
+    if theirs.is_empty() {
+        return Err(format!("{ARRAY_SCRIPT} printed no result rows"));
+    }
+    let table = array_comparison_table(ours, &theirs)
+        .ok_or("no array workload appears in both our report and Python's; nothing to compare")?;
     println!();
     print!("{table}");
     Ok(())
@@ -139,18 +215,68 @@ fn parse_row(line: &str) -> Option<Row> {
     let [workload, tasks, scheduler, seconds, us_per_task] = fields[..] else {
         return None;
     };
-    let number = |field: &str| {
-        field
-            .parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite() && *x >= 0.0)
-    };
     Some(Row {
         workload: workload.to_string(),
         tasks: tasks.parse().ok()?,
         scheduler: scheduler.to_string(),
-        seconds: number(seconds)?,
-        us_per_task: number(us_per_task)?,
+        seconds: figure(seconds)?,
+        us_per_task: figure(us_per_task)?,
+    })
+}
+
+/// A field as a finite, non-negative number.
+fn figure(field: &str) -> Option<f64> {
+    field
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite() && *x >= 0.0)
+}
+
+/// The columns of an array report row, as its header line spells them.
+const ARRAY_HEADER: &str = "workload engine seconds peak_rss_mb";
+
+/// The engine of our array rows that the comparison uses.
+const OUR_ARRAY_ENGINE: &str = "dask-rs-threads";
+/// Python Dask's engine in [`ARRAY_SCRIPT`]'s rows.
+const DASK_ARRAY_ENGINE: &str = "dask-threads";
+/// NumPy's engine in [`ARRAY_SCRIPT`]'s rows.
+const NUMPY_ENGINE: &str = "numpy";
+
+/// One result row of an array report: `workload engine seconds peak_rss_mb`.
+#[derive(Debug, Clone, PartialEq)]
+struct ArrayRow {
+    /// The workload's name, such as `xxt-sum-20k`.
+    workload: String,
+    /// What computed it: `dask-rs-threads`, `dask-rs-sync`, `dask-threads` or `numpy`.
+    engine: String,
+    /// Median wall-clock time.
+    seconds: f64,
+    /// Peak resident set size of the process that ran it, in MiB.
+    peak_mb: f64,
+}
+
+/// The result rows in an array report's output: lines of exactly four
+/// whitespace-separated fields whose last two are finite, non-negative numbers; `#`
+/// comments and everything else are skipped.
+fn parse_array_rows(text: &str) -> Vec<ArrayRow> {
+    text.lines().filter_map(parse_array_row).collect()
+}
+
+/// One line as an [`ArrayRow`], if it is one.
+fn parse_array_row(line: &str) -> Option<ArrayRow> {
+    let line = line.trim();
+    if line.starts_with('#') {
+        return None;
+    }
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let [workload, engine, seconds, peak_mb] = fields[..] else {
+        return None;
+    };
+    Some(ArrayRow {
+        workload: workload.to_string(),
+        engine: engine.to_string(),
+        seconds: figure(seconds)?,
+        peak_mb: figure(peak_mb)?,
     })
 }
 
@@ -175,8 +301,8 @@ fn comparison_table(ours: &[Row], dask: &[Row]) -> Option<String> {
             Some([
                 our.workload.clone(),
                 our.scheduler.clone(),
-                format_us(our.us_per_task),
-                format_us(theirs.us_per_task),
+                format_figure(our.us_per_task),
+                format_figure(theirs.us_per_task),
                 format_ratio(theirs.us_per_task, our.us_per_task),
             ])
         })
@@ -184,47 +310,107 @@ fn comparison_table(ours: &[Row], dask: &[Row]) -> Option<String> {
     if body.is_empty() {
         return None;
     }
-    let lines: Vec<&[String; 5]> = std::iter::once(&header).chain(&body).collect();
-    let width = |column: usize| {
+    // Names to the left, figures to the right.
+    Some(aligned(&header, &body, 2))
+}
+
+/// For each of our [`OUR_ARRAY_ENGINE`] rows (in our order) whose workload Python has a
+/// Dask or NumPy row for: an aligned table of the seconds and peak MB of ours, Dask's
+/// and NumPy's (`-` for a missing one) and the ratio of Dask's time to ours. `None`
+/// when there is no such row.
+fn array_comparison_table(ours: &[ArrayRow], theirs: &[ArrayRow]) -> Option<String> {
+    let header = [
+        "workload",
+        "ours s",
+        "ours MB",
+        "Dask s",
+        "Dask MB",
+        "NumPy s",
+        "NumPy MB",
+        "Dask/ours",
+    ]
+    .map(String::from);
+    let find = |workload: &str, engine: &str| {
+        theirs
+            .iter()
+            .find(|t| t.workload == workload && t.engine == engine)
+    };
+    let cells = |row: Option<&ArrayRow>| match row {
+        Some(row) => [format_figure(row.seconds), format_figure(row.peak_mb)],
+        None => ["-".to_string(), "-".to_string()],
+    };
+    let body: Vec<[String; 8]> = ours
+        .iter()
+        .filter(|our| our.engine == OUR_ARRAY_ENGINE)
+        .filter_map(|our| {
+            let dask = find(&our.workload, DASK_ARRAY_ENGINE);
+            let numpy = find(&our.workload, NUMPY_ENGINE);
+            if dask.is_none() && numpy.is_none() {
+                return None;
+            }
+            let [our_s, our_mb] = cells(Some(our));
+            let [dask_s, dask_mb] = cells(dask);
+            let [numpy_s, numpy_mb] = cells(numpy);
+            let ratio = dask.map_or("-".to_string(), |d| format_ratio(d.seconds, our.seconds));
+            Some([
+                our.workload.clone(),
+                our_s,
+                our_mb,
+                dask_s,
+                dask_mb,
+                numpy_s,
+                numpy_mb,
+                ratio,
+            ])
+        })
+        .collect();
+    if body.is_empty() {
+        return None;
+    }
+    Some(aligned(&header, &body, 1))
+}
+
+/// `header` and `body` as lines of columns two spaces apart, each as wide as its widest
+/// cell: the first `left` columns aligned to the left, the others to the right.
+fn aligned<const N: usize>(header: &[String; N], body: &[[String; N]], left: usize) -> String {
+    let lines: Vec<&[String; N]> = std::iter::once(header).chain(body).collect();
+    let widths: [usize; N] = std::array::from_fn(|column| {
         lines
             .iter()
             .map(|line| line[column].chars().count())
             .max()
             .unwrap_or(0)
-    };
-    let widths: [usize; 5] = std::array::from_fn(width);
+    });
     let mut table = String::new();
     for line in lines {
-        // Names to the left, figures to the right.
-        let text = format!(
-            "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}",
-            line[0],
-            line[1],
-            line[2],
-            line[3],
-            line[4],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3],
-            w4 = widths[4],
-        );
-        table.push_str(&text);
+        let cells: Vec<String> = line
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(column, (cell, width))| {
+                if column < left {
+                    format!("{cell:<width$}")
+                } else {
+                    format!("{cell:>width$}")
+                }
+            })
+            .collect();
+        table.push_str(&cells.join("  "));
         table.push('\n');
     }
-    Some(table)
+    table
 }
 
-/// A per-task time in microseconds, with about three significant figures.
-fn format_us(us: f64) -> String {
-    if us >= 100.0 {
-        format!("{us:.0}")
-    } else if us >= 10.0 {
-        format!("{us:.1}")
-    } else if us >= 1.0 {
-        format!("{us:.2}")
+/// A figure (a per-task time, seconds, megabytes) with about three significant figures.
+fn format_figure(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else if x >= 1.0 {
+        format!("{x:.2}")
     } else {
-        format!("{us:.3}")
+        format!("{x:.3}")
     }
 }
 
@@ -315,10 +501,13 @@ fn run_to_stderr(dir: &Path, program: &Path, args: &[&str]) -> std::io::Result<b
     Ok(status.success())
 }
 
-/// Whether `python` runs and can import dask (its output discarded).
-fn has_dask(dir: &Path, python: &Path) -> bool {
+/// The imports the comparison scripts need.
+const PYREF_IMPORTS: &str = "import dask, numpy";
+
+/// Whether `python` runs and can import dask and numpy (its output discarded).
+fn has_python_deps(dir: &Path, python: &Path) -> bool {
     Command::new(python)
-        .args(["-c", "import dask"])
+        .args(["-c", PYREF_IMPORTS])
         .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -327,11 +516,12 @@ fn has_dask(dir: &Path, python: &Path) -> bool {
 }
 
 /// The Python of the `target/pyref` virtual environment, which is created with
-/// `python3 -m venv` and given `dask` with its `pip` unless it can already import dask.
+/// `python3 -m venv` and given [`PYREF_REQUIREMENT`] with its `pip` unless it can already
+/// import dask and numpy.
 fn ensure_pyref(root: &Path) -> Result<PathBuf, String> {
     let venv = root.join(PYREF);
     let python = venv.join("bin").join("python");
-    if python.exists() && has_dask(root, &python) {
+    if python.exists() && has_python_deps(root, &python) {
         eprintln!("xtask: using Dask from {PYREF}");
         return Ok(python);
     }
@@ -354,13 +544,13 @@ fn ensure_pyref(root: &Path) -> Result<PathBuf, String> {
             }
         }
     }
-    eprintln!("xtask: installing dask into {PYREF} (needs network access)");
+    eprintln!("xtask: installing {PYREF_REQUIREMENT} into {PYREF} (needs network access)");
     let pip = venv.join("bin").join("pip");
-    match run_to_stderr(root, &pip, &["install", "dask"]) {
+    match run_to_stderr(root, &pip, &["install", PYREF_REQUIREMENT]) {
         Ok(true) => {}
         Ok(false) => {
             return Err(format!(
-                "`{PYREF}/bin/pip install dask` failed (see pip's output above); fix that \
+                "`{PYREF}/bin/pip install {PYREF_REQUIREMENT}` failed (see pip's output above); fix that \
                  or remove {PYREF} and try again"
             ));
         }
@@ -370,9 +560,10 @@ fn ensure_pyref(root: &Path) -> Result<PathBuf, String> {
             ));
         }
     }
-    if !has_dask(root, &python) {
+    if !has_python_deps(root, &python) {
         return Err(format!(
-            "{PYREF}/bin/python still cannot `import dask` after installing it"
+            "{PYREF}/bin/python still cannot `{PYREF_IMPORTS}` after installing \
+             {PYREF_REQUIREMENT}"
         ));
     }
     Ok(python)
@@ -412,6 +603,41 @@ mod tests {
             full,
             ["bench", "--package", "dask-graph", "--bench", "graph"]
         );
+    }
+
+    fn array_row(workload: &str, engine: &str, seconds: f64, peak_mb: f64) -> ArrayRow {
+        ArrayRow {
+            workload: workload.to_string(),
+            engine: engine.to_string(),
+            seconds,
+            peak_mb,
+        }
+    }
+
+    #[test]
+    fn quick_is_passed_to_the_python_scripts() {
+        assert_eq!(
+            script_args(ARRAY_SCRIPT, true),
+            ["xtask/compare/dask_array.py", "--quick"]
+        );
+        assert_eq!(script_args(DASK_SCRIPT, false), [DASK_SCRIPT]);
+    }
+
+    #[test]
+    fn the_python_scripts_exist_and_shadow_no_module() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for script in [DASK_SCRIPT, ARRAY_SCRIPT] {
+            assert!(root.join(script).is_file(), "{script}");
+        }
+        // Each script's directory is first on `sys.path`: a `dask_` prefix keeps its
+        // neighbours from hiding standard modules (`array.py` would break dask's import).
+        let compare = root.join("xtask/compare");
+        for entry in std::fs::read_dir(&compare).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if name.ends_with(".py") {
+                assert!(name.starts_with("dask_"), "xtask/compare/{name}");
+            }
+        }
     }
 
     #[test]
@@ -471,11 +697,108 @@ cpu-64x10ms   64       sync       0.6260     9781.399
     }
 
     #[test]
+    fn parses_the_rows_of_the_array_report_and_skips_everything_else() {
+        // The layout of dask-array/benches/array.rs, with noise around it.
+        let report = "\
+   Compiling dask-array v0.1.0 (/work/main/dask-array)
+workload          engine              seconds  peak_rss_mb
+normal-mean-2e8   dask-rs-threads      0.8123         12.5
+normal-mean-2e8   dask-rs-sync         1.5012          9.0
+# xxt-sum-20k     dask-rs-threads      2.0000        300.0
+xxt-sum-20k       dask-rs-threads      fast         300.0
+xxt-sum-20k       dask-rs-threads      2.0000         NaN
+xxt-sum-20k       dask-rs-threads     -2.0000        300.0
+xxt-sum-20k       dask-rs-threads      2.0000
+tree-100k     99999    threads    0.0712     0.712
+  center-std-20k  dask-rs-threads      3e0          512  \r
+";
+        assert_eq!(
+            parse_array_rows(report),
+            [
+                array_row("normal-mean-2e8", "dask-rs-threads", 0.8123, 12.5),
+                array_row("normal-mean-2e8", "dask-rs-sync", 1.5012, 9.0),
+                array_row("center-std-20k", "dask-rs-threads", 3.0, 512.0),
+            ]
+        );
+        assert!(parse_array_rows(ARRAY_HEADER).is_empty());
+        // The two row formats do not mix.
+        assert!(parse_rows(report).iter().all(|r| r.workload == "tree-100k"));
+    }
+
+    #[test]
+    fn the_array_script_prints_rows_we_parse() {
+        // The exact layout `xtask/compare/dask_array.py` prints.
+        let python = "\
+# dask 2026.8.0, numpy 2.4.6, python 3.11.7: dask-threads = compute(scheduler='threads', num_workers=2), numpy single-threaded; median of 3 after a warm-up, one process per row
+workload          engine           seconds    peak_rss_mb
+normal-mean-2e8   dask-threads     1.9644     64.3
+normal-mean-2e8   numpy            5.7535     1572.5
+# normal-mean-2e9 skipped (about 18 s per run in Dask; pass --full)
+";
+        assert_eq!(
+            parse_array_rows(python),
+            [
+                array_row("normal-mean-2e8", "dask-threads", 1.9644, 64.3),
+                array_row("normal-mean-2e8", "numpy", 5.7535, 1572.5),
+            ]
+        );
+    }
+
+    #[test]
+    fn compares_array_rows_of_our_thread_pool_in_our_order() {
+        let ours = [
+            array_row("normal-mean-2e8", "dask-rs-threads", 0.5, 12.3),
+            array_row("normal-mean-2e8", "dask-rs-sync", 0.9, 9.0),
+            array_row("normal-mean-2e9", "dask-rs-threads", 5.0, 14.0),
+            array_row("xxt-sum-20k", "dask-rs-threads", 1.1, 350.0),
+            array_row("center-std-20k", "dask-rs-threads", 2.0, 420.0),
+        ];
+        let theirs = [
+            array_row("center-std-20k", "dask-threads", 3.4751, 290.0),
+            array_row("xxt-sum-20k", "numpy", 28.72, 6150.1),
+            array_row("normal-mean-2e8", "numpy", 5.7535, 1572.5),
+            array_row("normal-mean-2e8", "dask-threads", 1.9644, 64.3),
+            array_row("xxt-sum-20k", "dask-threads", 2.222, 119.2),
+            array_row("tree-1m", "dask-threads", 1.0, 1.0),
+        ];
+        let table = array_comparison_table(&ours, &theirs).unwrap();
+        let expected = "\
+workload         ours s  ours MB  Dask s  Dask MB  NumPy s  NumPy MB  Dask/ours
+normal-mean-2e8   0.500     12.3    1.96     64.3     5.75      1572       3.9x
+xxt-sum-20k        1.10      350    2.22      119     28.7      6150       2.0x
+center-std-20k     2.00      420    3.48      290        -         -       1.7x
+";
+        assert_eq!(table, expected, "\n{table}");
+    }
+
+    #[test]
+    fn no_array_comparison_without_python_rows_for_our_thread_pool() {
+        let ours = [
+            array_row("normal-mean-2e9", "dask-rs-threads", 5.0, 14.0),
+            array_row("xxt-sum-20k", "dask-rs-sync", 2.0, 300.0),
+        ];
+        let theirs = [
+            array_row("xxt-sum-20k", "dask-threads", 2.222, 119.2),
+            array_row("normal-mean-2e8", "numpy", 5.7535, 1572.5),
+        ];
+        assert_eq!(array_comparison_table(&ours, &theirs), None);
+        assert_eq!(array_comparison_table(&[], &theirs), None);
+        assert_eq!(array_comparison_table(&ours, &[]), None);
+        let numpy_only = [array_row("normal-mean-2e9", "numpy", 50.0, 15_000.0)];
+        let table = array_comparison_table(&ours, &numpy_only).unwrap();
+        assert!(
+            table.lines().nth(1).unwrap().ends_with("15000          -"),
+            "{table}"
+        );
+    }
+
+    #[test]
     fn formats_per_task_times_and_ratios() {
-        assert_eq!(format_us(0.7123), "0.712");
-        assert_eq!(format_us(2.345), "2.35");
-        assert_eq!(format_us(44.51), "44.5");
-        assert_eq!(format_us(5150.4), "5150");
+        assert_eq!(format_figure(0.7123), "0.712");
+        assert_eq!(format_figure(2.345), "2.35");
+        assert_eq!(format_figure(44.51), "44.5");
+        assert_eq!(format_figure(5150.4), "5150");
+        assert_eq!(format_figure(0.5), "0.500");
         assert_eq!(format_ratio(95.4, 0.712), "134x");
         assert_eq!(format_ratio(10.0, 1.0), "10x");
         assert_eq!(format_ratio(9.9, 1.0), "9.9x");

@@ -9,9 +9,11 @@
 //! * `bench [--quick] [--compare]` — builds the benchmarks in release mode and prints
 //!   tables of end-to-end figures: the `dask-graph` one (build, plan, sync execution of a
 //!   million-task graph, a 10,000-task chain), then the `dask-sched-threads` one (the
-//!   thread pool on trees, a chain and CPU-bound tasks); `--quick` uses 100,000 tasks.
-//!   `--compare` also runs Python Dask on the thread-pool workloads (in a virtual
-//!   environment it creates at `target/pyref`) and prints both per-task times side by side.
+//!   thread pool on trees, a chain and CPU-bound tasks), the `dask-sched-procs` one and
+//!   the `dask-array` one (reductions over random arrays: seconds and peak memory per
+//!   workload); `--quick` uses 100,000 tasks and smaller arrays. `--compare` also runs
+//!   Python Dask on the thread-pool workloads and Dask and NumPy on the array ones (in a
+//!   virtual environment it creates at `target/pyref`) and prints the figures side by side.
 //! * `tidy` — repository hygiene: crate roots start with a `//!` doc comment, the README
 //!   states [`TEST_COMMAND`], and no source file contains a leftover debugging macro.
 //! * `help` — usage.
@@ -59,10 +61,11 @@ usage: cargo xtask <command> [options]
 commands:
   ci              cargo fmt --check, cargo clippy -D warnings, then the README's tests
   bench [--quick] [--compare]
-                  end-to-end figures: the graph machinery on a 1M-task graph, then the
-                  thread-pool scheduler (--quick: 100k-task graphs); --compare also runs
-                  Python Dask on the same workloads (installing it into target/pyref on
-                  first use) and prints the per-task times side by side
+                  end-to-end figures: the graph machinery on a 1M-task graph, the thread-
+                  and process-pool schedulers, then array reductions with their peak
+                  memory (--quick: 100k-task graphs, smaller arrays); --compare also runs
+                  Python Dask and NumPy on the same workloads (installing them into
+                  target/pyref on first use) and prints the figures side by side
   tidy            check crate docs, the README's test command, leftover dbg!/todo!
   help            print this message
 

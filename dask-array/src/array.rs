@@ -1,0 +1,332 @@
+//! The lazy array handle and the helpers every operation builds its layer with.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use dask_graph::{
+    Arg, Callback, Graph, Key, Layer, Node, Op, Optimizations, Scheduler, Task, Tokenize, Value,
+    tokenize,
+};
+use ndarray::{ArrayD, IxDyn, Slice};
+
+use crate::block::block_value;
+use crate::chunks::{ChunkSpec, Chunks, normalize_chunks};
+use crate::element::{DType, Element};
+use crate::error::{Result, invalid, shape_str};
+
+/// A lazy, chunked N-dimensional array of `T`: a task graph whose blocks are
+/// `ndarray::ArrayD<T>`, plus the metadata known without computing (shape, chunks,
+/// dtype).
+///
+/// Cloning is cheap (the graph's layers are shared). Every operation returns a new
+/// array with one more layer; nothing runs until [`compute`](Array::compute).
+///
+/// ```
+/// use dask_array::Array;
+/// use dask_graph::SyncScheduler;
+/// let x = Array::from_ndarray(ndarray::Array::from_shape_fn((4, 6), |(i, j)| (i * 6 + j) as f64), [2, 3])?;
+/// assert_eq!(x.shape(), vec![4, 6]);
+/// assert_eq!(x.numblocks(), vec![2, 2]);
+/// let y = (&x * 2.0 + 1.0).sum().compute(&SyncScheduler)?;
+/// assert_eq!(y, 2.0 * 276.0 + 24.0);
+/// # Ok::<(), dask_array::Error>(())
+/// ```
+pub struct Array<T> {
+    pub(crate) graph: Graph,
+    pub(crate) name: Arc<str>,
+    pub(crate) chunks: Chunks,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Array<T> {
+    fn clone(&self) -> Self {
+        Array {
+            graph: self.graph.clone(),
+            name: Arc::clone(&self.name),
+            chunks: self.chunks.clone(),
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Array<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Array<{}>(name={}, shape={}, numblocks={})",
+            dask_graph::short_type_name(std::any::type_name::<T>()),
+            self.name,
+            shape_str(&self.shape()),
+            shape_str(&self.numblocks())
+        )
+    }
+}
+
+impl<T> Array<T> {
+    /// An array over an existing graph whose layer `name` holds one node per block,
+    /// keyed `(name, i, j, ...)`.
+    pub fn from_graph(graph: Graph, name: impl Into<Arc<str>>, chunks: Chunks) -> Array<T> {
+        Array {
+            graph,
+            name: name.into(),
+            chunks,
+            _t: PhantomData,
+        }
+    }
+
+    /// The length of each axis.
+    pub fn shape(&self) -> Vec<usize> {
+        self.chunks.shape()
+    }
+
+    /// The number of axes.
+    pub fn ndim(&self) -> usize {
+        self.chunks.ndim()
+    }
+
+    /// The number of elements.
+    pub fn size(&self) -> usize {
+        self.shape().iter().product()
+    }
+
+    /// The block lengths along each axis.
+    pub fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+
+    /// The number of blocks along each axis.
+    pub fn numblocks(&self) -> Vec<usize> {
+        self.chunks.numblocks()
+    }
+
+    /// The name of the layer holding the blocks (a token of the expression: building the
+    /// same expression twice gives the same name).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The task graph.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// The key of the block at `index` (one position per axis).
+    pub fn block_key(&self, index: &[usize]) -> Key {
+        block_key(&self.name, index)
+    }
+
+    /// The keys of every block, in C order (last axis fastest).
+    pub fn keys(&self) -> Vec<Key> {
+        block_indices(&self.numblocks())
+            .map(|i| block_key(&self.name, &i))
+            .collect()
+    }
+
+    /// The graph in Graphviz DOT.
+    pub fn to_dot(&self) -> String {
+        dask_graph::dot::graph_to_dot(&self.graph)
+    }
+}
+
+impl<T: Element> Array<T> {
+    /// The bytes the whole array would take in memory.
+    pub fn nbytes(&self) -> usize {
+        self.size() * T::DTYPE.itemsize()
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        T::DTYPE
+    }
+
+    /// Runs the graph on `scheduler` and assembles the blocks into one array.
+    pub fn compute(&self, scheduler: &dyn Scheduler) -> Result<ArrayD<T>> {
+        self.compute_with(scheduler, &Optimizations::all(), &())
+    }
+
+    /// [`compute`](Array::compute) with chosen optimizations and callbacks (a progress
+    /// bar, a profiler).
+    pub fn compute_with(
+        &self,
+        scheduler: &dyn Scheduler,
+        optimizations: &Optimizations,
+        callbacks: &dyn Callback,
+    ) -> Result<ArrayD<T>> {
+        let keys = self.keys();
+        let values =
+            dask_graph::compute_with(&self.graph, &keys, scheduler, optimizations, callbacks)?;
+        assemble(&self.chunks, values)
+    }
+
+    /// Computes the blocks and returns an array whose graph holds them as data, so later
+    /// expressions start from the results instead of recomputing them.
+    pub fn persist(&self, scheduler: &dyn Scheduler) -> Result<Array<T>> {
+        let keys = self.keys();
+        let values = dask_graph::compute(&self.graph, &keys, scheduler)?;
+        let mut layer = Layer::with_capacity(Arc::clone(&self.name), keys.len());
+        for (k, v) in keys.into_iter().zip(values) {
+            layer.data(k, v);
+        }
+        Ok(Array::from_graph(
+            Graph::from_layers([layer]),
+            Arc::clone(&self.name),
+            self.chunks.clone(),
+        ))
+    }
+
+    /// Resolves a chunk specification against this array's shape.
+    pub(crate) fn normalize(&self, chunks: impl Into<ChunkSpec>) -> Result<Chunks> {
+        Ok(normalize_chunks(
+            chunks,
+            &self.shape(),
+            T::DTYPE.itemsize(),
+        )?)
+    }
+}
+
+/// The result of reducing an array to one value: a 0-dimensional array that computes to
+/// a plain `T`. It dereferences to that [`Array`], so it can take part in further
+/// expressions (`&x - &*x.mean()`).
+#[derive(Clone, Debug)]
+pub struct Scalar<T>(pub(crate) Array<T>);
+
+impl<T: Element> Scalar<T> {
+    /// Runs the graph and returns the value.
+    pub fn compute(&self, scheduler: &dyn Scheduler) -> Result<T> {
+        self.compute_with(scheduler, &Optimizations::all(), &())
+    }
+
+    /// [`compute`](Scalar::compute) with chosen optimizations and callbacks.
+    pub fn compute_with(
+        &self,
+        scheduler: &dyn Scheduler,
+        optimizations: &Optimizations,
+        callbacks: &dyn Callback,
+    ) -> Result<T> {
+        let block = self.0.compute_with(scheduler, optimizations, callbacks)?;
+        block
+            .iter()
+            .next()
+            .copied()
+            .ok_or_else(|| invalid("compute", "a reduction produced an empty block"))
+    }
+
+    /// The 0-dimensional array.
+    pub fn into_array(self) -> Array<T> {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Scalar<T> {
+    type Target = Array<T>;
+    fn deref(&self) -> &Array<T> {
+        &self.0
+    }
+}
+
+/// The key of block `index` of layer `name`.
+pub(crate) fn block_key(name: &Arc<str>, index: &[usize]) -> Key {
+    let idx: Vec<u32> = index.iter().map(|&i| i as u32).collect();
+    Key::block(name, &idx)
+}
+
+/// Every block index of a grid with `numblocks` blocks per axis, in C order. A grid
+/// with no axes has one (empty) index.
+pub(crate) fn block_indices(numblocks: &[usize]) -> impl Iterator<Item = Vec<usize>> + '_ {
+    let total: usize = numblocks.iter().product();
+    let mut next = vec![0usize; numblocks.len()];
+    (0..total).map(move |_| {
+        let current = next.clone();
+        for axis in (0..numblocks.len()).rev() {
+            next[axis] += 1;
+            if next[axis] < numblocks[axis] {
+                break;
+            }
+            next[axis] = 0;
+        }
+        current
+    })
+}
+
+/// A layer name for an operation: `label-<token of its inputs and parameters>`.
+pub(crate) fn layer_name(label: &str, inputs: &impl Tokenize) -> Arc<str> {
+    Arc::from(tokenize(label, inputs))
+}
+
+/// Builds an array of `chunks` whose block `i` is the node `node(i)`, in a new layer
+/// `name` on top of `graphs`.
+pub(crate) fn build<T: Element>(
+    graphs: &[&Graph],
+    name: Arc<str>,
+    chunks: Chunks,
+    mut node: impl FnMut(&[usize]) -> Node,
+) -> Array<T> {
+    let mut graph = Graph::merged(graphs.iter().copied());
+    let numblocks = chunks.numblocks();
+    let mut layer = Layer::with_capacity(Arc::clone(&name), numblocks.iter().product());
+    for index in block_indices(&numblocks) {
+        layer.insert(block_key(&name, &index), node(&index));
+    }
+    graph.add_layer(layer);
+    Array::from_graph(graph, name, chunks)
+}
+
+/// A task node.
+pub(crate) fn task(op: &'static dask_graph::RegisteredOp, args: Vec<Arg>) -> Node {
+    Node::Task(Task::new(Op::Registered(op), args))
+}
+
+/// A literal argument.
+pub(crate) fn lit<V: dask_graph::Data>(v: V) -> Arg {
+    Arg::Literal(Value::new(v))
+}
+
+/// Shape or index as a `u64` literal.
+pub(crate) fn lit_usizes(xs: &[usize]) -> Arg {
+    lit(xs.iter().map(|&x| x as u64).collect::<Vec<u64>>())
+}
+
+/// Assembles computed blocks (in C order of `chunks`) into one array, checking each
+/// block's shape.
+pub(crate) fn assemble<T: Element>(chunks: &Chunks, values: Vec<Value>) -> Result<ArrayD<T>> {
+    let shape = chunks.shape();
+    let numblocks = chunks.numblocks();
+    let mut blocks = Vec::with_capacity(values.len());
+    for (index, value) in block_indices(&numblocks).zip(values) {
+        let block = crate::block::take_block::<T>(value)
+            .map_err(|e| invalid("compute", format!("block {index:?}: {e}")))?;
+        let expected = chunks.block_shape(&index).unwrap_or_default();
+        if block.shape() != expected.as_slice() {
+            return Err(invalid(
+                "compute",
+                format!(
+                    "block {index:?} has shape {} but the chunks say {}",
+                    shape_str(block.shape()),
+                    shape_str(&expected)
+                ),
+            ));
+        }
+        blocks.push((index, block));
+    }
+    if blocks.len() == 1
+        && let Some((_, block)) = blocks.pop()
+    {
+        return Ok(block);
+    }
+    let mut out = ArrayD::from_elem(IxDyn(&shape), T::default());
+    for (index, block) in blocks {
+        let mut view = out.slice_each_axis_mut(|ax| {
+            let r = chunks
+                .block_range(ax.axis.index(), index[ax.axis.index()])
+                .unwrap_or(0..0);
+            Slice::from(r)
+        });
+        view.assign(&block);
+    }
+    Ok(out)
+}
+
+/// A block value for a data node.
+pub(crate) fn data_block<T: Element>(block: ArrayD<T>) -> Node {
+    Node::Data(block_value(block))
+}
