@@ -311,7 +311,13 @@ pub(crate) fn assemble<T: Element>(chunks: &Chunks, values: Vec<Value>) -> Resul
     if blocks.len() == 1
         && let Some((_, block)) = blocks.pop()
     {
-        return Ok(block);
+        // A transposed block may be a strided view: hand the caller C order, as with
+        // several blocks.
+        return Ok(if block.is_standard_layout() {
+            block
+        } else {
+            block.as_standard_layout().into_owned()
+        });
     }
     let mut out = ArrayD::from_elem(IxDyn(&shape), T::default());
     for (index, block) in blocks {

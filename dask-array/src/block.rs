@@ -176,10 +176,18 @@ pub(crate) fn decode_value<T: Element>(bytes: &[u8]) -> Result<Value, BoxError> 
 
 /// Buffers smaller than this are left to the allocator.
 const POOL_MIN_BYTES: usize = 64 * 1024;
-/// At most this many buffers wait in the pool (per process).
+/// At most this many buffers wait in the pool (per process)...
 const POOL_MAX_BUFFERS: usize = 8;
+/// ...holding at most this many bytes; the oldest make room for a newcomer.
+const POOL_MAX_BYTES: usize = 256 << 20;
 
-type Pooled = (std::any::TypeId, usize, Box<dyn std::any::Any + Send>);
+/// A waiting buffer: its element type, capacity in elements, size in bytes, the `Vec`.
+type Pooled = (
+    std::any::TypeId,
+    usize,
+    usize,
+    Box<dyn std::any::Any + Send>,
+);
 
 fn pool() -> &'static std::sync::Mutex<Vec<Pooled>> {
     static POOL: std::sync::OnceLock<std::sync::Mutex<Vec<Pooled>>> = std::sync::OnceLock::new();
@@ -201,9 +209,9 @@ pub(crate) fn alloc<T: Element>(len: usize) -> Vec<T> {
         let id = std::any::TypeId::of::<T>();
         let fits = pool
             .iter()
-            .position(|(t, cap, _)| *t == id && *cap >= len && *cap <= 2 * len);
+            .position(|(t, cap, ..)| *t == id && *cap >= len && *cap <= 2 * len);
         if let Some(i) = fits {
-            let (_, _, buf) = pool.swap_remove(i);
+            let (_, _, _, buf) = pool.remove(i);
             if let Ok(v) = buf.downcast::<Vec<T>>() {
                 let mut v = *v;
                 v.clear();
@@ -228,11 +236,18 @@ pub(crate) fn recycle<T: Element>(block: ArrayD<T>) {
     if bytes < POOL_MIN_BYTES {
         return;
     }
-    if let Ok(mut pool) = pool().lock()
-        && pool.len() < POOL_MAX_BUFFERS
-    {
+    if bytes > POOL_MAX_BYTES {
+        return;
+    }
+    if let Ok(mut pool) = pool().lock() {
+        let held = |p: &Vec<Pooled>| p.iter().map(|(_, _, b, ..)| *b).sum::<usize>();
+        while !pool.is_empty()
+            && (pool.len() >= POOL_MAX_BUFFERS || held(&pool) + bytes > POOL_MAX_BYTES)
+        {
+            pool.remove(0);
+        }
         let cap = v.capacity();
-        pool.push((std::any::TypeId::of::<T>(), cap, Box::new(v)));
+        pool.push((std::any::TypeId::of::<T>(), cap, bytes, Box::new(v)));
     }
 }
 

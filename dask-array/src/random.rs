@@ -95,7 +95,7 @@ impl RandomState {
         shape: &[usize],
         chunks: impl Into<ChunkSpec>,
     ) -> Result<Array<f64>> {
-        if !(low.is_finite() && high.is_finite()) || high < low {
+        if !(low.is_finite() && high.is_finite() && (high - low).is_finite()) || high < low {
             return Err(invalid(
                 "random.uniform",
                 format!("need finite low <= high, got low={low}, high={high}"),

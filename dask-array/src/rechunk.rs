@@ -226,14 +226,15 @@ pub(crate) fn assemble_op<T: Element>(args: Args) -> OpResult {
     for (b, v) in blocks.iter().enumerate() {
         let block = block_ref::<T>(v)?;
         let s = &spec[b * ndim * 3..(b + 1) * ndim * 3];
-        let fits = (0..ndim).all(|a| {
-            let (start, end, off) = (
-                s[3 * a] as usize,
-                s[3 * a + 1] as usize,
-                s[3 * a + 2] as usize,
-            );
-            start <= end && end <= block.shape()[a] && off + (end - start) <= shape[a]
-        });
+        let fits = block.ndim() == ndim
+            && (0..ndim).all(|a| {
+                let (start, end, off) = (
+                    s[3 * a] as usize,
+                    s[3 * a + 1] as usize,
+                    s[3 * a + 2] as usize,
+                );
+                start <= end && end <= block.shape()[a] && off + (end - start) <= shape[a]
+            });
         if block.ndim() != ndim || !fits {
             return Err(format!(
                 "assemble: piece {b} does not fit (block of shape {:?}, output {:?})",

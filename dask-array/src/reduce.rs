@@ -600,12 +600,15 @@ fn reduce_block<T: Copy, A: Copy>(
     for &a in axes {
         out_shape[a] = 1;
     }
-    // All axes over contiguous data, in whatever order it is laid out: one flat fold.
-    if axes.len() == ndim
-        && let Some(xs) = block.as_slice_memory_order()
-    {
-        let total = fold_mapped(xs, id, m, f);
-        return Ok(ArrayD::from_elem(IxDyn(&out_shape), total));
+    // All axes: one flat fold in logical (C) order — a block laid out otherwise (a
+    // transposed view) is copied first, so that a sum does not depend on whether the
+    // block crossed a process boundary (decoded blocks are always C order).
+    if axes.len() == ndim {
+        let standard = block.as_standard_layout();
+        if let Some(xs) = standard.as_slice() {
+            let total = fold_mapped(xs, id, m, f);
+            return Ok(ArrayD::from_elem(IxDyn(&out_shape), total));
+        }
     }
     if axes.is_empty() {
         return Ok(block.mapv(m));
@@ -629,7 +632,9 @@ fn reduce_block<T: Copy, A: Copy>(
             .fold_axis(Axis(a), id, |&acc, &x| f(acc, x))
             .insert_axis(Axis(a));
     }
-    Ok(current.into_shape_with_order(IxDyn(&out_shape))?)
+    // `current` has the shape `out_shape` (each reduced axis kept with length 1), in
+    // whatever memory order the folds produced.
+    Ok(current)
 }
 
 /// Maps then folds a slice with 8 accumulators.
@@ -828,12 +833,16 @@ fn squared_deviations<T: Element>(
     };
     let add = |a: f64, x: f64| a + x;
     if axes.len() == ndim
-        && let (Some(xs), Some(&mu)) = (b.as_slice_memory_order(), mean.iter().next())
+        && let Some(&mu) = mean.iter().next()
     {
-        return Ok(ArrayD::from_elem(
-            mean.raw_dim(),
-            fold_mapped(xs, 0.0, sq(mu), add),
-        ));
+        // Logical order, as in `reduce_block`: the same result on every scheduler.
+        let standard = b.as_standard_layout();
+        if let Some(xs) = standard.as_slice() {
+            return Ok(ArrayD::from_elem(
+                mean.raw_dim(),
+                fold_mapped(xs, 0.0, sq(mu), add),
+            ));
+        }
     }
     if axes == [ndim - 1] && b.is_standard_layout() {
         let lanes = b.lanes(Axis(ndim - 1));

@@ -689,3 +689,42 @@ fn edge_cases_follow_numpy() {
     assert!(xs.reshape(&[1 << 32, 1 << 32]).is_err());
     assert!(dask_array::normalize_chunks(vec![vec![usize::MAX, 2]], &[1], 8).is_err());
 }
+
+/// Transposed blocks are strided views when nobody else holds them: every path that
+/// reads one must give the same answer as a C-order block, bit for bit on every
+/// scheduler (decoded blocks are C order).
+#[test]
+fn transposed_views_reduce_and_compute_like_copies() {
+    let x = RandomState::new(9)
+        .random(&[4, 5, 6], vec![vec![4], vec![5], vec![6]])
+        .unwrap();
+    let a = x.compute(&SyncScheduler).unwrap();
+    let at = a.t().to_owned();
+    check_close(
+        &x.t().sum_over(Reduce::axis(-1)).unwrap(),
+        &at.sum_axis(Axis(2)),
+        1e-12,
+    );
+    check_close(
+        &(&x.t() + 1.0).mean_over(Reduce::axis(-1)).unwrap(),
+        &at.mapv(|v| v + 1.0).mean_axis(Axis(2)).unwrap(),
+        1e-12,
+    );
+    check_close(
+        &x.t().var_over(Reduce::axis(-1), 0.0).unwrap(),
+        &at.var_axis(Axis(2), 0.0),
+        1e-12,
+    );
+    let single = x.t().compute(&SyncScheduler).unwrap();
+    assert!(single.is_standard_layout());
+    assert_eq!(single, at);
+    let sums: Vec<f64> = schedulers()
+        .iter()
+        .map(|(_, s)| x.t().sum().compute(*s).unwrap())
+        .collect();
+    assert!(
+        sums.windows(2).all(|w| w[0].to_bits() == w[1].to_bits()),
+        "{sums:?}"
+    );
+    assert!(RandomState::new(0).uniform(-1e308, 1e308, &[3], 1).is_err());
+}

@@ -278,7 +278,8 @@ fn apply(ir: &mut Ir<'_>, w: u32, changes: Vec<Pending>) {
             }
         }
     }
-    // Merged programs are all cheap; the result is cheap if `w`'s own steps are.
+    // Merged programs are cheap tasks or generators (which may be repeated anyway); the
+    // result is cheap if `w`'s own steps are.
     let cheap = prog.is_cheap();
     let offset = steps.len() as u32;
     for mut s in prog.steps {
