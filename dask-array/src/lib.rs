@@ -35,6 +35,9 @@
 //! * **Fusion through the graph optimizer**: elementwise operations are registered as
 //!   *cheap*, and kernels work in place on blocks nobody else holds, so chains run as
 //!   one task per block without intermediate blocks (`elementwise`).
+//! * **Matrix products** as blockwise contractions (`linalg`): blocks along the
+//!   contracted axis are unified, each output block sums ndarray matrix products, in
+//!   groups of at most [`CONTRACTION_GROUP`].
 //! * **Tree reductions** with `(count, mean, M2)` partials for mean/var/std
 //!   (`reduce`), carry chains for cumulative sums (`cumulative`), geometric
 //!   intermediate steps for rechunks that would fan in too much (`rechunk`).
@@ -57,6 +60,7 @@ mod cumulative;
 mod element;
 mod elementwise;
 mod error;
+mod linalg;
 pub mod random;
 mod rechunk;
 mod reduce;
@@ -74,6 +78,7 @@ pub use chunks::{
 pub use element::{CastAll, CastTo, DType, Element, Float, Logical, Number};
 pub use elementwise::{Operand, where_};
 pub use error::{Error, Result};
+pub use linalg::{CONTRACTION_GROUP, outer};
 pub use rechunk::MAX_FAN_IN;
 pub use reduce::{ArgPartial, DEFAULT_SPLIT_EVERY, Moments, Reduce};
 #[doc(hidden)]

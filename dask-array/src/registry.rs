@@ -44,6 +44,7 @@ pub struct FloatOps {
     pub is_nan: &'static RegisteredOp,
     pub linspace: &'static RegisteredOp,
     pub moments_finish: &'static RegisteredOp,
+    pub matmul: &'static RegisteredOp,
 }
 
 /// Registers the kernels of one element type; `$arange` is the operation for
@@ -139,6 +140,7 @@ macro_rules! float_ops {
             register_op!(IS_NAN = concat!("array.isnan.", $name) => ew::is_nan_op::<$ty>, cheap);
             register_op!(LINSPACE = concat!("array.linspace.", $name) => creation::linspace_op::<$ty>, generator);
             register_op!(MOMENTS_FINISH = concat!("array.moments.finish.", $name) => reduce::moments_finish::<$ty>);
+            register_op!(MATMUL = concat!("array.matmul.", $name) => crate::linalg::matmul_op::<$ty>);
 
             pub static FLOAT_OPS: FloatOps = FloatOps {
                 unary: &UNARY,
@@ -146,6 +148,7 @@ macro_rules! float_ops {
                 is_nan: &IS_NAN,
                 linspace: &LINSPACE,
                 moments_finish: &MOMENTS_FINISH,
+                matmul: &MATMUL,
             };
         }
     };

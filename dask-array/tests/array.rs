@@ -728,3 +728,57 @@ fn transposed_views_reduce_and_compute_like_copies() {
     );
     assert!(RandomState::new(0).uniform(-1e308, 1e308, &[3], 1).is_err());
 }
+
+#[test]
+fn matrix_products_match_ndarray() {
+    let a = m2(7, 40);
+    let b = m2(40, 5).mapv(|v| v / 10.0);
+    // Different blocks along the contracted axis (unified), and more than 16 of them
+    // (the grouped path).
+    let x = Array::from_ndarray(a.clone(), vec![vec![3, 4], vec![2; 20]]).unwrap();
+    let y = Array::from_ndarray(b.clone(), vec![vec![15, 25], vec![2, 3]]).unwrap();
+    let a2 = a.clone().into_dimensionality::<ndarray::Ix2>().unwrap();
+    let b2 = b.clone().into_dimensionality::<ndarray::Ix2>().unwrap();
+    check_close(&x.matmul(&y).unwrap(), &a2.dot(&b2).into_dyn(), 1e-12);
+    let few = Array::from_ndarray(a.clone(), [4, 13]).unwrap();
+    check_close(&few.matmul(&y).unwrap(), &a2.dot(&b2).into_dyn(), 1e-12);
+    // dot of vectors and matrices.
+    let v = matrix(&[40]);
+    let v1 = v.clone().into_dimensionality::<ndarray::Ix1>().unwrap();
+    let xv = Array::from_ndarray(v.clone(), 7).unwrap();
+    check_close(&x.dot(&xv).unwrap(), &a2.dot(&v1).into_dyn(), 1e-12);
+    check_close(&xv.dot(&y).unwrap(), &v1.dot(&b2).into_dyn(), 1e-12);
+    check_close(
+        &xv.dot(&xv).unwrap(),
+        &ndarray::arr0(v1.dot(&v1)).into_dyn(),
+        1e-12,
+    );
+    let f = Array::from_ndarray(a.mapv(|v| v as f32), 8).unwrap();
+    let g = Array::from_ndarray(b.mapv(|v| v as f32), 9).unwrap();
+    let want32 = a2.mapv(|v| v as f32).dot(&b2.mapv(|v| v as f32));
+    let got32 = f.matmul(&g).unwrap().compute(&SyncScheduler).unwrap();
+    assert!(
+        got32
+            .iter()
+            .zip(want32.iter())
+            .all(|(p, q)| (p - q).abs() <= 1e-3 * q.abs().max(1.0))
+    );
+    // Outer products flatten their inputs.
+    let o = dask_array::outer(&xv, &Array::from_ndarray(matrix(&[2, 3]), 2).unwrap()).unwrap();
+    let w = matrix(&[2, 3]).into_shape_with_order(IxDyn(&[6])).unwrap();
+    let want = ndarray::Array2::from_shape_fn((40, 6), |(i, j)| v1[i] * w[j]).into_dyn();
+    check_close(&o, &want, 1e-12);
+    // Shapes that do not align say so.
+    let err = x.matmul(&x).unwrap_err().to_string();
+    assert!(
+        err.contains("(7, 40)") && err.contains("do not align"),
+        "{err}"
+    );
+    assert!(xv.dot(&Array::<f64>::zeros(&[3], 1).unwrap()).is_err());
+    assert!(
+        Array::<f64>::zeros(&[2, 2, 2], 1)
+            .unwrap()
+            .dot(&xv)
+            .is_err()
+    );
+}

@@ -1,0 +1,196 @@
+//! Linear algebra: matrix products as blockwise contractions, and outer products.
+//!
+//! `a @ b` for `a` of shape `(m, k)` and `b` of shape `(k, n)`: the two arrays are first
+//! given the same blocks along `k` (the common refinement of their boundaries); then
+//! output block `(i, j)` is `Σ_l a[i, l] · b[l, j]`, each product computed by ndarray's
+//! matrix multiply (`matrixmultiply`, with the CPU's vector units detected at run time)
+//! accumulating into one output buffer. With more than [`CONTRACTION_GROUP`] blocks
+//! along `k`, groups of that many are summed by separate tasks first and the partial
+//! sums added by a last one — a one-level tree, which bounds every task's inputs.
+
+use dask_graph::{Arg, Args, OpResult};
+use ndarray::{Array2, ArrayD, Ix2, IxDyn, LinalgScalar};
+
+use crate::array::{Array, block_key, build, layer_name, lit, task};
+use crate::block::{block_ref, block_value};
+use crate::chunks::Chunks;
+use crate::element::{Element, Float, Number};
+use crate::elementwise::refine;
+use crate::error::{Result, invalid, shape_str};
+
+/// Most blocks along the contracted axis one task multiplies and sums.
+pub const CONTRACTION_GROUP: usize = 16;
+
+/// The fold code of a sum (shared with reductions' combine operation).
+const SUM: u64 = 0;
+
+impl<T: Float + LinalgScalar> Array<T> {
+    /// The matrix product of two 2-d arrays (NumPy's `a @ b`).
+    ///
+    /// ```
+    /// use dask_array::Array;
+    /// use dask_graph::SyncScheduler;
+    /// let a = Array::from_ndarray(ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0]]), 1)?;
+    /// let b = Array::from_ndarray(ndarray::arr2(&[[5.0], [6.0]]), [1, 1])?;
+    /// let c = a.matmul(&b)?;
+    /// assert_eq!(c.compute(&SyncScheduler)?, ndarray::arr2(&[[17.0], [39.0]]).into_dyn());
+    /// # Ok::<(), dask_array::Error>(())
+    /// ```
+    pub fn matmul(&self, other: &Array<T>) -> Result<Array<T>> {
+        let (sa, sb) = (self.shape(), other.shape());
+        if sa.len() != 2 || sb.len() != 2 {
+            return Err(invalid(
+                "matmul",
+                format!(
+                    "needs two 2-d arrays, got shapes {} and {} (use dot for vectors)",
+                    shape_str(&sa),
+                    shape_str(&sb)
+                ),
+            ));
+        }
+        if sa[1] != sb[0] {
+            return Err(invalid(
+                "matmul",
+                format!(
+                    "shapes {} and {} do not align: {} (axis 1) != {} (axis 0)",
+                    shape_str(&sa),
+                    shape_str(&sb),
+                    sa[1],
+                    sb[0]
+                ),
+            ));
+        }
+        let k = refine(&[self.chunks.axis(1), other.chunks.axis(0)]);
+        let a = self.rechunk_to(&Chunks::from_lengths(vec![
+            self.chunks.axis(0).to_vec(),
+            k.clone(),
+        ]))?;
+        let b = other.rechunk_to(&Chunks::from_lengths(vec![
+            k.clone(),
+            other.chunks.axis(1).to_vec(),
+        ]))?;
+        let out = Chunks::from_lengths(vec![a.chunks.axis(0).to_vec(), b.chunks.axis(1).to_vec()]);
+        let base = layer_name("matmul", &(a.name(), b.name()));
+        let op = T::float_ops().matmul;
+        let nk = k.len();
+        let (an, bn) = (&a.name, &b.name);
+        let product = |i: usize, j: usize, ls: std::ops::Range<usize>| {
+            let mut args = vec![lit(ls.len() as u64)];
+            args.extend(ls.clone().map(|l| Arg::Key(block_key(an, &[i, l]))));
+            args.extend(ls.map(|l| Arg::Key(block_key(bn, &[l, j]))));
+            task(op, args)
+        };
+        if nk <= CONTRACTION_GROUP {
+            return Ok(build(&[&a.graph, &b.graph], base, out, |index| {
+                product(index[0], index[1], 0..nk)
+            }));
+        }
+        // Partial sums over groups of the contracted blocks, then their sum.
+        let groups = nk.div_ceil(CONTRACTION_GROUP);
+        let partial_chunks = Chunks::from_lengths(vec![
+            out.axis(0).to_vec(),
+            out.axis(1).to_vec(),
+            vec![1; groups],
+        ]);
+        let partials: Array<T> = build(
+            &[&a.graph, &b.graph],
+            layer_name("matmul-partial", &base.to_string()),
+            partial_chunks,
+            |index| {
+                let start = index[2] * CONTRACTION_GROUP;
+                product(
+                    index[0],
+                    index[1],
+                    start..(start + CONTRACTION_GROUP).min(nk),
+                )
+            },
+        );
+        let pn = &partials.name;
+        Ok(build(&[&partials.graph], base.clone(), out, |index| {
+            let mut args = vec![lit(SUM)];
+            args.extend((0..groups).map(|g| Arg::Key(block_key(pn, &[index[0], index[1], g]))));
+            task(T::ops().fold_combine, args)
+        }))
+    }
+
+    /// NumPy's `dot` for 1-d and 2-d arrays: the inner product of two vectors (a 0-d
+    /// array), matrix-vector and vector-matrix products, or [`matmul`](Array::matmul).
+    pub fn dot(&self, other: &Array<T>) -> Result<Array<T>> {
+        let (na, nb) = (self.ndim(), other.ndim());
+        let (sa, sb) = (self.shape(), other.shape());
+        let as_row = |x: &Array<T>, n: usize| x.reshape(&[1, n as isize]);
+        let as_col = |x: &Array<T>, n: usize| x.reshape(&[n as isize, 1]);
+        match (na, nb) {
+            (1, 1) => {
+                if sa[0] != sb[0] {
+                    return Err(invalid(
+                        "dot",
+                        format!("vectors of lengths {} and {} do not align", sa[0], sb[0]),
+                    ));
+                }
+                as_row(self, sa[0])?
+                    .matmul(&as_col(other, sb[0])?)?
+                    .reshape(&[])
+            }
+            (2, 1) => self
+                .matmul(&as_col(other, sb[0])?)?
+                .reshape(&[sa[0] as isize]),
+            (1, 2) => as_row(self, sa[0])?
+                .matmul(other)?
+                .reshape(&[sb[1] as isize]),
+            (2, 2) => self.matmul(other),
+            _ => Err(invalid(
+                "dot",
+                format!(
+                    "supports 1-d and 2-d arrays, got shapes {} and {}",
+                    shape_str(&sa),
+                    shape_str(&sb)
+                ),
+            )),
+        }
+    }
+}
+
+/// The outer product of two arrays, flattened first (NumPy's `outer`):
+/// `out[i, j] = a[i] * b[j]`.
+pub fn outer<T: Number>(a: &Array<T>, b: &Array<T>) -> Result<Array<T>> {
+    let col = a.reshape(&[-1])?.expand_dims(1)?;
+    let row = b.reshape(&[-1])?.expand_dims(0)?;
+    &col * &row
+}
+
+/// `array.matmul.<T>`: `[n, a_1..a_n, b_1..b_n]`: `Σ a_l · b_l`.
+pub(crate) fn matmul_op<T: Element + LinalgScalar>(args: Args) -> OpResult {
+    let n = *args.get::<u64>(0)? as usize;
+    let values = &args.values()[1..];
+    if values.len() != 2 * n || n == 0 {
+        return Err(format!("matmul: {} blocks for {n} products", values.len()).into());
+    }
+    let two_d = |i: usize| -> Result<ndarray::ArrayView2<'_, T>, dask_graph::BoxError> {
+        Ok(block_ref::<T>(&values[i])?
+            .view()
+            .into_dimensionality::<Ix2>()?)
+    };
+    let (m, cols) = (two_d(0)?.nrows(), two_d(n)?.ncols());
+    let mut out = Array2::<T>::zeros((m, cols));
+    for l in 0..n {
+        let (a, b) = (two_d(l)?, two_d(n + l)?);
+        if a.nrows() != m || b.ncols() != cols || a.ncols() != b.nrows() {
+            return Err(format!(
+                "matmul: blocks of shapes {:?} and {:?} do not fit a {m} x {cols} output",
+                a.shape(),
+                b.shape()
+            )
+            .into());
+        }
+        ndarray::linalg::general_mat_mul(
+            <T as Element>::one(),
+            &a,
+            &b,
+            <T as Element>::one(),
+            &mut out,
+        );
+    }
+    let out: ArrayD<T> = out.into_dimensionality::<IxDyn>()?;
+    Ok(block_value(out))
+}
