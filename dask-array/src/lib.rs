@@ -61,6 +61,7 @@ mod element;
 mod elementwise;
 mod error;
 mod linalg;
+mod map_blocks;
 pub mod random;
 mod rechunk;
 mod reduce;
@@ -78,7 +79,7 @@ pub use chunks::{
 pub use element::{CastAll, CastTo, DType, Element, Float, Logical, Number};
 pub use elementwise::{Operand, where_};
 pub use error::{Error, Result};
-pub use linalg::{CONTRACTION_GROUP, outer};
+pub use linalg::{CONTRACTION_GROUP, outer, tensordot};
 pub use rechunk::MAX_FAN_IN;
 pub use reduce::{ArgPartial, DEFAULT_SPLIT_EVERY, Moments, Reduce};
 #[doc(hidden)]

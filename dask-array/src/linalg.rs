@@ -151,6 +151,85 @@ impl<T: Float + LinalgScalar> Array<T> {
     }
 }
 
+/// NumPy's `tensordot`: sums the products of `a` and `b` over the paired axes
+/// `axes.0[i]` of `a` and `axes.1[i]` of `b`; the result's axes are `a`'s other axes,
+/// then `b`'s. Built as a transpose and reshape of each side to a matrix, a
+/// [`matmul`](Array::matmul), and a reshape back.
+///
+/// ```
+/// use dask_array::{Array, tensordot};
+/// use dask_graph::SyncScheduler;
+/// let a = Array::<f64>::arange(0.0, 24.0, 1.0, 5)?.reshape(&[2, 3, 4])?;
+/// let b = Array::<f64>::ones(&[4, 3], 2)?;
+/// let c = tensordot(&a, &b, (&[1, 2], &[1, 0]))?;
+/// assert_eq!(c.compute(&SyncScheduler)?.into_raw_vec_and_offset().0, vec![66.0, 210.0]);
+/// # Ok::<(), dask_array::Error>(())
+/// ```
+pub fn tensordot<T: Float + LinalgScalar>(
+    a: &Array<T>,
+    b: &Array<T>,
+    axes: (&[isize], &[isize]),
+) -> Result<Array<T>> {
+    let (sa, sb) = (a.shape(), b.shape());
+    if axes.0.len() != axes.1.len() {
+        return Err(invalid(
+            "tensordot",
+            format!(
+                "{} axes of a paired with {} axes of b",
+                axes.0.len(),
+                axes.1.len()
+            ),
+        ));
+    }
+    let resolve = |list: &[isize], ndim: usize| -> Result<Vec<usize>> {
+        let out = list
+            .iter()
+            .map(|&x| crate::error::resolve_axis("tensordot", x, ndim))
+            .collect::<Result<Vec<_>>>()?;
+        let mut sorted = out.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if sorted.len() != out.len() {
+            return Err(invalid(
+                "tensordot",
+                format!("an axis is repeated in {list:?}"),
+            ));
+        }
+        Ok(out)
+    };
+    let (ca, cb) = (resolve(axes.0, sa.len())?, resolve(axes.1, sb.len())?);
+    if let Some((x, y)) = ca.iter().zip(&cb).find(|(x, y)| sa[**x] != sb[**y]) {
+        return Err(invalid(
+            "tensordot",
+            format!(
+                "axis {x} of a (length {}) and axis {y} of b (length {}) differ; shapes {} and {}",
+                sa[*x],
+                sb[*y],
+                shape_str(&sa),
+                shape_str(&sb)
+            ),
+        ));
+    }
+    let free_a: Vec<usize> = (0..sa.len()).filter(|d| !ca.contains(d)).collect();
+    let free_b: Vec<usize> = (0..sb.len()).filter(|d| !cb.contains(d)).collect();
+    let m: usize = free_a.iter().map(|&d| sa[d]).product();
+    let n: usize = free_b.iter().map(|&d| sb[d]).product();
+    let k: usize = ca.iter().map(|&d| sa[d]).product();
+    let perm = |order: Vec<usize>| order.into_iter().map(|d| d as isize).collect::<Vec<_>>();
+    let a2 = a
+        .transpose(&perm(free_a.iter().chain(&ca).copied().collect()))?
+        .reshape(&[m as isize, k as isize])?;
+    let b2 = b
+        .transpose(&perm(cb.iter().chain(&free_b).copied().collect()))?
+        .reshape(&[k as isize, n as isize])?;
+    let shape: Vec<isize> = free_a
+        .iter()
+        .map(|&d| sa[d] as isize)
+        .chain(free_b.iter().map(|&d| sb[d] as isize))
+        .collect();
+    a2.matmul(&b2)?.reshape(&shape)
+}
+
 /// The outer product of two arrays, flattened first (NumPy's `outer`):
 /// `out[i, j] = a[i] * b[j]`.
 pub fn outer<T: Number>(a: &Array<T>, b: &Array<T>) -> Result<Array<T>> {

@@ -5,7 +5,7 @@ mod common;
 
 use common::{check, check_close, matrix, schedulers};
 use dask_array::random::RandomState;
-use dask_array::{Array, AxisChunks, Error, Reduce, concatenate, stack, where_};
+use dask_array::{Array, AxisChunks, Chunks, Error, Reduce, concatenate, stack, where_};
 use dask_graph::{Optimizations, Plan, SyncScheduler};
 use ndarray::{Array1, Array2, ArrayD, Axis, IxDyn, s};
 
@@ -781,4 +781,96 @@ fn matrix_products_match_ndarray() {
             .dot(&xv)
             .is_err()
     );
+}
+
+fn scaled_by_index(args: dask_graph::Args) -> dask_graph::OpResult {
+    let index = args.get::<Vec<u64>>(0)?;
+    let block = args.get::<ArrayD<f64>>(1)?;
+    let k = index.iter().sum::<u64>() as f64;
+    Ok(dask_array::block_value(block.mapv(|v| v * 2.0 + k)))
+}
+dask_graph::register_op!(SCALED_BY_INDEX = "tests.array.scaled_by_index" => scaled_by_index);
+
+#[test]
+fn map_blocks_with_closures_and_registered_functions() {
+    let a = m2(6, 5);
+    let x = Array::from_ndarray(a.clone(), [4, 2]).unwrap();
+    // The index of each block, from its position.
+    let expected = ArrayD::from_shape_fn(IxDyn(&[6, 5]), |i| {
+        a[[i[0], i[1]]] * 2.0 + (i[0] / 4 + i[1] / 2) as f64
+    });
+    let by_op = x.map_blocks_op::<f64>(&SCALED_BY_INDEX, None).unwrap();
+    check_close(&by_op, &expected, 0.0);
+    let by_closure = x.map_blocks(|b, idx| b.mapv(|v| v * 2.0 + (idx[0] + idx[1]) as f64));
+    for (name, s) in schedulers() {
+        match by_closure.compute(s) {
+            Ok(got) => assert_eq!(got, expected, "{name}"),
+            Err(e) => {
+                assert_eq!(name, "processes", "{e}");
+                assert!(e.to_string().contains("map_blocks"), "{e}");
+            }
+        }
+    }
+    // Declared chunks: one number per block.
+    let sums = x
+        .map_blocks_to(
+            Chunks::from_lengths(vec![vec![1, 1], vec![1, 1, 1]]),
+            |b: &ArrayD<f64>, _| ArrayD::from_elem(IxDyn(&[1, 1]), b.sum()),
+        )
+        .unwrap();
+    let got = sums.compute(&SyncScheduler).unwrap();
+    assert!((got.sum() - a.sum()).abs() < 1e-9);
+    assert!(
+        x.map_blocks_to(
+            Chunks::from_lengths(vec![vec![6], vec![5]]),
+            |b: &ArrayD<f64>, _| b.clone()
+        )
+        .is_err()
+    );
+    // A block of the wrong shape is an error naming it, not a misassembled array.
+    let wrong = x.map_blocks(|b: &ArrayD<f64>, _| b.slice(s![..1, ..]).to_owned().into_dyn());
+    let err = wrong.compute(&SyncScheduler).unwrap_err().to_string();
+    assert!(
+        err.contains("block [0, 0]") && err.contains("chunks say"),
+        "{err}"
+    );
+}
+
+#[test]
+fn tensordot_matches_a_direct_sum() {
+    let a = matrix(&[3, 4, 5]);
+    let b = matrix(&[5, 4, 2]);
+    let x = Array::from_ndarray(a.clone(), [2, 3, 2]).unwrap();
+    let y = Array::from_ndarray(b.clone(), [3, 2, 1]).unwrap();
+    // out[i, l] = Σ_{j,k} a[i, j, k] b[k, j, l]
+    let want = ndarray::Array2::from_shape_fn((3, 2), |(i, l)| {
+        let mut s = 0.0;
+        for j in 0..4 {
+            for k in 0..5 {
+                s += a[[i, j, k]] * b[[k, j, l]];
+            }
+        }
+        s
+    })
+    .into_dyn();
+    check_close(
+        &dask_array::tensordot(&x, &y, (&[1, 2], &[1, 0])).unwrap(),
+        &want,
+        1e-12,
+    );
+    // All axes contracted: a 0-d result.
+    let full = dask_array::tensordot(&x, &x, (&[0, 1, 2], &[0, 1, 2])).unwrap();
+    check_close(
+        &full,
+        &ndarray::arr0(a.mapv(|v| v * v).sum()).into_dyn(),
+        1e-12,
+    );
+    let err = dask_array::tensordot(&x, &y, (&[0], &[0]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("length 3") && err.contains("length 5"),
+        "{err}"
+    );
+    assert!(dask_array::tensordot(&x, &y, (&[1, 1], &[1, 0])).is_err());
 }
