@@ -60,6 +60,7 @@ mod cumulative;
 mod element;
 mod elementwise;
 mod error;
+mod histogram;
 mod linalg;
 mod map_blocks;
 pub mod random;
@@ -79,6 +80,7 @@ pub use chunks::{
 pub use element::{CastAll, CastTo, DType, Element, Float, Logical, Number};
 pub use elementwise::{Operand, where_};
 pub use error::{Error, Result};
+pub use histogram::Histogram;
 pub use linalg::{CONTRACTION_GROUP, outer, tensordot};
 pub use rechunk::MAX_FAN_IN;
 pub use reduce::{ArgPartial, DEFAULT_SPLIT_EVERY, Moments, Reduce};

@@ -34,6 +34,7 @@ pub struct ElementOps {
     pub arg_combine: &'static RegisteredOp,
     pub arg_finish: &'static RegisteredOp,
     pub cum_local: &'static RegisteredOp,
+    pub histogram: &'static RegisteredOp,
 }
 
 /// The operations only floating-point types have.
@@ -75,6 +76,7 @@ macro_rules! element_ops {
             register_op!(ARG_COMBINE = concat!("array.arg.combine.", $name) => reduce::arg_combine::<$ty>);
             register_op!(ARG_FINISH = concat!("array.arg.finish.", $name) => reduce::arg_finish::<$ty>);
             register_op!(CUM_LOCAL = concat!("array.cum.local.", $name) => cumulative::cum_local_op::<$ty>);
+            register_op!(HISTOGRAM = concat!("array.histogram.", $name) => crate::histogram::histogram_op::<$ty>);
 
             register_codec!(
                 ndarray::ArrayD<$ty>,
@@ -110,6 +112,7 @@ macro_rules! element_ops {
                 arg_combine: &ARG_COMBINE,
                 arg_finish: &ARG_FINISH,
                 cum_local: &CUM_LOCAL,
+                histogram: &HISTOGRAM,
             };
         }
     };

@@ -874,3 +874,34 @@ fn tensordot_matches_a_direct_sum() {
     );
     assert!(dask_array::tensordot(&x, &y, (&[1, 1], &[1, 0])).is_err());
 }
+
+#[test]
+fn histograms_count_like_numpy() {
+    // Values on the edges, outside the range, NaN; 40 blocks (a two-level sum tree).
+    let mut values: Vec<f64> = (0..400).map(|i| (i as f64) * 0.037 - 2.0).collect();
+    values.extend([0.0, 1.0, 10.0, -2.0, 12.0, f64::NAN, 3.75, 5.0]);
+    let a = Array1::from(values.clone()).into_dyn();
+    let x = Array::from_ndarray(a, 11).unwrap();
+    assert!(x.numblocks()[0] > 16);
+    let h = x.histogram(8, (0.0, 10.0)).unwrap();
+    assert_eq!(
+        h.edges,
+        vec![0.0, 1.25, 2.5, 3.75, 5.0, 6.25, 7.5, 8.75, 10.0]
+    );
+    let mut want = vec![0i64; 8];
+    for &v in &values {
+        if (0.0..=10.0).contains(&v) {
+            let bin = (0..8).rev().find(|&i| h.edges[i] <= v).unwrap_or(0).min(7);
+            want[bin] += 1;
+        }
+    }
+    check(&h.counts, &Array1::from(want).into_dyn());
+    // Integer arrays, and a zero-width range widened as NumPy does.
+    let ints = Array::<i64>::arange(0, 10, 1, 3).unwrap();
+    let h = ints.histogram(1, (4.0, 4.0)).unwrap();
+    assert_eq!(h.edges, vec![3.5, 4.5]);
+    check(&h.counts, &Array1::from(vec![1i64]).into_dyn());
+    assert!(x.histogram(0, (0.0, 1.0)).is_err());
+    assert!(x.histogram(4, (1.0, 0.0)).is_err());
+    assert!(x.histogram(4, (0.0, f64::INFINITY)).is_err());
+}
