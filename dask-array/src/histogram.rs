@@ -7,15 +7,13 @@
 //! `[a, b)` except the last, which includes its right edge; values outside the range
 //! and NaNs are not counted.
 
-use dask_graph::{Arg, Args, Graph, Key, OpResult};
+use dask_graph::{Arg, Args, Key, OpResult};
 use ndarray::{ArrayD, IxDyn};
 
 use crate::array::{Array, block_indices, block_key, build, layer_name, lit, task};
 use crate::block::{block_ref, block_value};
-use crate::chunks::Chunks;
 use crate::element::Element;
 use crate::error::{Result, invalid};
-use crate::reduce::DEFAULT_SPLIT_EVERY;
 
 /// A lazy histogram: the counts (an `Array<i64>` of one block) and the bin edges
 /// (known without computing).
@@ -81,7 +79,13 @@ impl<T: Element> Array<T> {
         let keys: Vec<Key> = block_indices(&self.numblocks())
             .map(|i| block_key(&counter.name, &i))
             .collect();
-        let counts = sum_tree(counter.graph, keys, &label, bins);
+        let counts = crate::reduce::flat_tree(
+            counter.graph,
+            keys,
+            &label,
+            (i64::ops().fold_combine, vec![lit(0u64)]),
+            bins,
+        );
         Ok(Histogram { counts, edges })
     }
 }
@@ -92,50 +96,6 @@ fn edges(lo: f64, hi: f64, bins: usize) -> Vec<f64> {
     (0..=bins)
         .map(|i| if i == bins { hi } else { lo + i as f64 * step })
         .collect()
-}
-
-/// Adds count vectors in a tree of at most [`DEFAULT_SPLIT_EVERY`] per task; the last
-/// task is the output's one block.
-fn sum_tree(
-    mut graph: Graph,
-    mut keys: Vec<Key>,
-    label: &std::sync::Arc<str>,
-    bins: usize,
-) -> Array<i64> {
-    let op = i64::ops().fold_combine;
-    let mut round = 0u64;
-    while keys.len() > DEFAULT_SPLIT_EVERY {
-        round += 1;
-        let groups: Vec<Vec<Key>> = keys
-            .chunks(DEFAULT_SPLIT_EVERY)
-            .map(<[Key]>::to_vec)
-            .collect();
-        let chunks = Chunks::from_lengths(vec![vec![1; groups.len()]]);
-        let level: Array<i64> = build(
-            &[&graph],
-            layer_name("histogram-combine", &(label.to_string(), round)),
-            chunks,
-            |index| {
-                let mut args = vec![lit(0u64)];
-                args.extend(groups[index[0]].iter().cloned().map(Arg::Key));
-                task(op, args)
-            },
-        );
-        keys = (0..groups.len())
-            .map(|i| block_key(&level.name, &[i]))
-            .collect();
-        graph = level.graph;
-    }
-    build(
-        &[&graph],
-        std::sync::Arc::clone(label),
-        Chunks::from_lengths(vec![vec![bins]]),
-        |_| {
-            let mut args = vec![lit(0u64)];
-            args.extend(keys.iter().cloned().map(Arg::Key));
-            task(op, args)
-        },
-    )
 }
 
 /// `array.histogram.<T>`: `[bins, [lo, hi], block]` to the block's counts.

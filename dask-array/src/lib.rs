@@ -67,6 +67,7 @@ pub mod random;
 mod rechunk;
 mod reduce;
 mod registry;
+mod select;
 mod shape;
 mod ziggurat;
 

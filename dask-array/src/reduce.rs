@@ -264,6 +264,51 @@ fn build_any(
     Array::from_graph(a.graph, a.name, a.chunks)
 }
 
+/// Combines the values of `keys` in a tree of at most [`DEFAULT_SPLIT_EVERY`] inputs per
+/// task with `combine` (an operation and its leading literal arguments); the last task
+/// is the output's one block, a 1-d array of `len` elements.
+pub(crate) fn flat_tree<U: Element>(
+    mut graph: dask_graph::Graph,
+    mut keys: Vec<dask_graph::Key>,
+    label: &std::sync::Arc<str>,
+    combine: (&'static dask_graph::RegisteredOp, Vec<dask_graph::Arg>),
+    len: usize,
+) -> Array<U> {
+    let (op, leading) = combine;
+    let mut round = 0u64;
+    while keys.len() > DEFAULT_SPLIT_EVERY {
+        round += 1;
+        let groups: Vec<Vec<dask_graph::Key>> = keys
+            .chunks(DEFAULT_SPLIT_EVERY)
+            .map(<[dask_graph::Key]>::to_vec)
+            .collect();
+        let level: Array<U> = build(
+            &[&graph],
+            layer_name(&format!("{label}-combine"), &round),
+            Chunks::from_lengths(vec![vec![1; groups.len()]]),
+            |index| {
+                let mut args = leading.clone();
+                args.extend(groups[index[0]].iter().cloned().map(dask_graph::Arg::Key));
+                task(op, args)
+            },
+        );
+        keys = (0..groups.len())
+            .map(|i| block_key(&level.name, &[i]))
+            .collect();
+        graph = level.graph;
+    }
+    build(
+        &[&graph],
+        std::sync::Arc::clone(label),
+        Chunks::from_lengths(vec![vec![len]]),
+        |_| {
+            let mut args = leading.clone();
+            args.extend(keys.iter().cloned().map(dask_graph::Arg::Key));
+            task(op, args)
+        },
+    )
+}
+
 /// Calls `f` on every index of the box `ranges`, in C order.
 pub(crate) fn for_each_in_box(ranges: &[std::ops::Range<usize>], mut f: impl FnMut(&[usize])) {
     if ranges.iter().any(|r| r.is_empty()) {

@@ -35,6 +35,7 @@ pub struct ElementOps {
     pub arg_finish: &'static RegisteredOp,
     pub cum_local: &'static RegisteredOp,
     pub histogram: &'static RegisteredOp,
+    pub topk: &'static RegisteredOp,
 }
 
 /// The operations only floating-point types have.
@@ -77,6 +78,7 @@ macro_rules! element_ops {
             register_op!(ARG_FINISH = concat!("array.arg.finish.", $name) => reduce::arg_finish::<$ty>);
             register_op!(CUM_LOCAL = concat!("array.cum.local.", $name) => cumulative::cum_local_op::<$ty>);
             register_op!(HISTOGRAM = concat!("array.histogram.", $name) => crate::histogram::histogram_op::<$ty>);
+            register_op!(TOPK = concat!("array.topk.", $name) => crate::select::topk_op::<$ty>);
 
             register_codec!(
                 ndarray::ArrayD<$ty>,
@@ -113,6 +115,7 @@ macro_rules! element_ops {
                 arg_finish: &ARG_FINISH,
                 cum_local: &CUM_LOCAL,
                 histogram: &HISTOGRAM,
+                topk: &TOPK,
             };
         }
     };

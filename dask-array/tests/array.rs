@@ -905,3 +905,27 @@ fn histograms_count_like_numpy() {
     assert!(x.histogram(4, (1.0, 0.0)).is_err());
     assert!(x.histogram(4, (0.0, f64::INFINITY)).is_err());
 }
+
+#[test]
+fn topk_selects_like_a_full_sort() {
+    let a = m2(30, 20); // 600 values with repeats, 40 blocks: a two-level tree
+    let x = Array::from_ndarray(a.clone(), [5, 3]).unwrap();
+    let mut sorted: Vec<f64> = a.iter().copied().collect();
+    sorted.sort_by(f64::total_cmp);
+    let largest: Vec<f64> = sorted.iter().rev().take(25).copied().collect();
+    check(&x.topk(25).unwrap(), &Array1::from(largest).into_dyn());
+    check(
+        &x.topk(-7).unwrap(),
+        &Array1::from(sorted[..7].to_vec()).into_dyn(),
+    );
+    // k beyond the size: everything, sorted; NaN counts as the largest, as in NumPy.
+    let small = Array::from_ndarray(Array1::from(vec![2.0, f64::NAN, -1.0]).into_dyn(), 2).unwrap();
+    let all = small.topk(10).unwrap().compute(&SyncScheduler).unwrap();
+    assert!(all[0].is_nan() && all[1] == 2.0 && all[2] == -1.0 && all.len() == 3);
+    let ints = Array::<i32>::arange(0, 100, 1, 9).unwrap();
+    check(
+        &ints.topk(3).unwrap(),
+        &Array1::from(vec![99, 98, 97]).into_dyn(),
+    );
+    assert!(x.topk(0).is_err());
+}
