@@ -273,9 +273,17 @@ fn align<T: Element>(a: &Array<T>, out: &Chunks) -> Result<Array<T>> {
     }
 }
 
-/// How an operand's blocks are read: its layer name, the offset of its first axis in
-/// the output, and which of its axes are a single block.
-type ReadPlan<'a> = (&'a Arc<str>, usize, Vec<bool>);
+/// How a task gets an operand: the block of layer `name` at the output's index (its
+/// first axis at `offset` in the output; block 0 along axes that are one block), or a
+/// literal.
+enum ReadPlan<'a> {
+    Block {
+        name: &'a Arc<str>,
+        offset: usize,
+        single: Vec<bool>,
+    },
+    Literal(&'a Value),
+}
 
 /// Builds the elementwise layer: `leading` literal arguments, then one argument per
 /// operand (the matching block, or the scalar).
@@ -304,17 +312,17 @@ pub(crate) fn elementwise<U: Element>(
     );
     // Per operand, once: its axes' offset in the output and which of them are single
     // blocks (stretched or not, block 0 is the one to read).
-    let plans: Vec<Option<ReadPlan<'_>>> = operands
+    let plans: Vec<ReadPlan<'_>> = operands
         .iter()
         .map(|o| match o {
-            Erased::Array(_, name, chunks) => Some((
-                *name,
-                out_shape.len() - chunks.ndim(),
-                (0..chunks.ndim())
+            Erased::Array(_, name, chunks) => ReadPlan::Block {
+                name,
+                offset: out_shape.len() - chunks.ndim(),
+                single: (0..chunks.ndim())
                     .map(|i| chunks.axis(i).len() == 1)
                     .collect(),
-            )),
-            Erased::Scalar(..) => None,
+            },
+            Erased::Scalar(v, _) => ReadPlan::Literal(v),
         })
         .collect();
     let leading: Vec<Arg> = leading
@@ -323,9 +331,13 @@ pub(crate) fn elementwise<U: Element>(
         .collect();
     build(&graphs, name, out.clone(), |index| {
         let mut args = leading.clone();
-        for (o, plan) in operands.iter().zip(&plans) {
-            args.push(match (o, plan) {
-                (_, Some((name, offset, single))) => {
+        for plan in &plans {
+            args.push(match plan {
+                ReadPlan::Block {
+                    name,
+                    offset,
+                    single,
+                } => {
                     let idx: Vec<usize> = single
                         .iter()
                         .enumerate()
@@ -333,8 +345,7 @@ pub(crate) fn elementwise<U: Element>(
                         .collect();
                     Arg::Key(block_key(name, &idx))
                 }
-                (Erased::Scalar(v, _), None) => Arg::Literal(v.clone()),
-                (Erased::Array(..), None) => Arg::Literal(Value::new(())),
+                ReadPlan::Literal(v) => Arg::Literal((*v).clone()),
             });
         }
         task(op, args)

@@ -14,7 +14,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use dask_graph::{Args, OpResult, register_op};
+use dask_graph::{Arg, Args, OpResult, register_op};
 use ndarray::{ArrayD, IxDyn};
 use rand::SeedableRng;
 use rand::distr::{Distribution, Uniform};
@@ -24,6 +24,7 @@ use crate::array::{Array, build, layer_name, lit, lit_usizes, task};
 use crate::block::block_value;
 use crate::chunks::{ChunkSpec, normalize_chunks};
 use crate::creation::shape_arg;
+use crate::element::Element;
 use crate::error::{Result, invalid};
 
 /// A seeded source of random arrays.
@@ -123,24 +124,14 @@ impl RandomState {
                 format!("low must be below high, got low={low}, high={high}"),
             ));
         }
-        let chunks = normalize_chunks(chunks, shape, 8)?;
-        let call = self.calls.fetch_add(1, Ordering::Relaxed);
-        let name = layer_name(
+        self.blocks(
             "random-integers",
-            &(self.seed, call, (low, high), chunks.per_axis().to_vec()),
-        );
-        let (seed, numblocks) = (self.seed, chunks.numblocks());
-        Ok(build(&[], name, chunks.clone(), |index| {
-            let shape = chunks.block_shape(index).unwrap_or_default();
-            task(
-                &RANDOM_INTEGERS,
-                vec![
-                    lit(vec![low, high]),
-                    lit(block_seed(seed, call, &numblocks, index)),
-                    lit_usizes(&shape),
-                ],
-            )
-        }))
+            &RANDOM_INTEGERS,
+            vec![lit(vec![low, high])],
+            &(low, high),
+            shape,
+            chunks,
+        )
     }
 
     fn floats(
@@ -151,29 +142,40 @@ impl RandomState {
         shape: &[usize],
         chunks: impl Into<ChunkSpec>,
     ) -> Result<Array<f64>> {
-        let chunks = normalize_chunks(chunks, shape, 8)?;
+        self.blocks(
+            &format!("random-{label}"),
+            &RANDOM_FLOATS,
+            vec![lit(kind), lit(params.to_vec())],
+            &(kind, params[0].to_bits(), params[1].to_bits()),
+            shape,
+            chunks,
+        )
+    }
+
+    /// A layer of `op` tasks, one per block: arguments `leading`, then the block's seed
+    /// and shape. Each call advances the generator (its number is part of the seeds).
+    fn blocks<T: Element>(
+        &self,
+        label: &str,
+        op: &'static dask_graph::RegisteredOp,
+        leading: Vec<Arg>,
+        params: &impl dask_graph::Tokenize,
+        shape: &[usize],
+        chunks: impl Into<ChunkSpec>,
+    ) -> Result<Array<T>> {
+        let chunks = normalize_chunks(chunks, shape, T::DTYPE.itemsize())?;
         let call = self.calls.fetch_add(1, Ordering::Relaxed);
         let name = layer_name(
-            &format!("random-{label}"),
-            &(
-                self.seed,
-                call,
-                (kind, params[0].to_bits(), params[1].to_bits()),
-                chunks.per_axis().to_vec(),
-            ),
+            label,
+            &(self.seed, call, params, chunks.per_axis().to_vec()),
         );
         let (seed, numblocks) = (self.seed, chunks.numblocks());
         Ok(build(&[], name, chunks.clone(), |index| {
             let shape = chunks.block_shape(index).unwrap_or_default();
-            task(
-                &RANDOM_FLOATS,
-                vec![
-                    lit(kind),
-                    lit(params.to_vec()),
-                    lit(block_seed(seed, call, &numblocks, index)),
-                    lit_usizes(&shape),
-                ],
-            )
+            let mut args = leading.clone();
+            args.push(lit(block_seed(seed, call, &numblocks, index)));
+            args.push(lit_usizes(&shape));
+            task(op, args)
         }))
     }
 }

@@ -456,12 +456,6 @@ impl<T: Element> Array<T> {
         r: Reduce,
     ) -> Result<Array<T::Float>> {
         let res = r.resolve(label, self.ndim())?;
-        if !(ddof >= 0.0 && ddof.is_finite()) {
-            return Err(invalid(
-                label,
-                format!("ddof must be finite and >= 0, got {ddof}"),
-            ));
-        }
         let axes = axes_lit(&res);
         Ok(tree(
             self,
@@ -609,18 +603,11 @@ impl<T: Element> Array<T> {
         self.arg("argmax", fold::MAX, Some(axis), keepdims, None)
     }
 
-    /// Reductions over every axis cannot fail to build (no axis to get wrong, and only
-    /// min/max/arg* refuse empty input, which return `Result`).
+    /// Reductions over every axis cannot fail to build: there is no axis to get wrong,
+    /// the default fan-in is valid, and only min/max/arg* refuse empty input (they
+    /// return `Result`).
     fn must<U: Element>(&self, r: Result<Array<U>>) -> Array<U> {
-        match r {
-            Ok(a) => a,
-            // Unreachable by construction; an empty 0-d graph would compute to an error.
-            Err(e) => Array::from_graph(
-                dask_graph::Graph::new(),
-                layer_name("failed", &e.to_string()),
-                Chunks::from_lengths(vec![]),
-            ),
-        }
+        r.expect("a reduction over every axis with the default split_every always builds")
     }
 }
 
@@ -976,8 +963,13 @@ pub(crate) fn moments_finish<F: Float>(args: Args) -> OpResult {
             }
         }
         moment::VAR | moment::STD => {
-            // NumPy divides by max(n - ddof, 0): a positive M2 over 0 is infinite.
-            let denom = (m.n - ddof).max(0.0);
+            // NumPy divides by max(n - ddof, 0): a positive M2 over 0 is infinite; a
+            // NaN ddof gives NaN (`f64::max` would turn it into 0).
+            let denom = if (m.n - ddof).is_nan() {
+                f64::NAN
+            } else {
+                (m.n - ddof).max(0.0)
+            };
             let m2 = m.m2.as_ref().ok_or("variance from a partial without M2")?;
             let var = m2.mapv(|s| s / denom);
             if kind == moment::STD {

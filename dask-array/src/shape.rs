@@ -213,17 +213,18 @@ impl<T: Element> Array<T> {
         let src = &self.name;
         let op = T::ops().slice;
         let ndim = self.ndim();
+        // The output position of each range axis (new axes take the others).
+        let range_out: Vec<usize> = out_axes
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.is_some())
+            .map(|(i, _)| i)
+            .collect();
         Ok(build(&[&self.graph], name, out_chunks, |index| {
             // Map the output block index back to one input block and a local slice.
             let mut src_index = Vec::with_capacity(ndim);
             let mut spec: Vec<i64> = Vec::with_capacity(4 * ndim);
             let mut range_pos = 0;
-            let range_out: Vec<usize> = out_axes
-                .iter()
-                .enumerate()
-                .filter(|(_, o)| o.is_some())
-                .map(|(i, _)| i)
-                .collect();
             let mut identity = new_axes.is_empty();
             for (a, sel) in sels.iter().enumerate() {
                 match sel {

@@ -929,3 +929,16 @@ fn topk_selects_like_a_full_sort() {
     );
     assert!(x.topk(0).is_err());
 }
+
+#[test]
+fn any_ddof_is_accepted_as_numpy_does() {
+    // NumPy divides by max(n - ddof, 0) for any ddof; a NaN ddof gives NaN.
+    let a: ArrayD<f64> = Array1::from(vec![1.0, 2.0, 4.0, 7.0]).into_dyn();
+    let x = Array::from_ndarray(a.clone(), 3).unwrap();
+    let m2 = a.mapv(|v| (v - 3.5) * (v - 3.5)).sum();
+    for (name, s) in schedulers() {
+        let var: f64 = x.var(-1.0).compute(s).unwrap();
+        assert!((var - m2 / 5.0).abs() < 1e-12, "{name}");
+        assert!(x.std(f64::NAN).compute(s).unwrap().is_nan(), "{name}");
+    }
+}
