@@ -42,6 +42,35 @@ pub trait LeBytes: Sized {
     fn put(self, out: &mut [u8]);
     /// Reads one element; `None` for an invalid encoding (a `bool` byte over 1).
     fn get(bytes: &[u8]) -> Option<Self>;
+    /// Writes `src` as little-endian bytes into `dst` (`dst.len() == src.len() * N`).
+    fn put_all(src: &[Self], dst: &mut [u8])
+    where
+        Self: Copy,
+    {
+        for (d, &x) in dst.chunks_exact_mut(Self::N).zip(src) {
+            x.put(d);
+        }
+    }
+    /// The little-endian bytes of `xs`: borrowed where they already are in memory.
+    fn le_bytes(xs: &[Self]) -> std::borrow::Cow<'_, [u8]>
+    where
+        Self: Copy,
+    {
+        let mut out = vec![0u8; xs.len() * Self::N];
+        Self::put_all(xs, &mut out);
+        std::borrow::Cow::Owned(out)
+    }
+    /// Appends the elements of little-endian `src` to `dst`; `false` for an invalid
+    /// encoding.
+    fn extend_le(src: &[u8], dst: &mut Vec<Self>) -> bool {
+        for raw in src.chunks_exact(Self::N) {
+            match Self::get(raw) {
+                Some(x) => dst.push(x),
+                None => return false,
+            }
+        }
+        true
+    }
 }
 
 macro_rules! le_bytes {
@@ -58,6 +87,23 @@ macro_rules! le_bytes {
                 raw.copy_from_slice(bytes);
                 Some(<$ty>::from_le_bytes(raw))
             }
+            // Bulk copies are plain `memcpy`s on little-endian targets.
+            #[cfg(target_endian = "little")]
+            fn put_all(src: &[Self], dst: &mut [u8]) {
+                dst.copy_from_slice(bytemuck::cast_slice(src));
+            }
+            #[cfg(target_endian = "little")]
+            fn le_bytes(xs: &[Self]) -> std::borrow::Cow<'_, [u8]> {
+                std::borrow::Cow::Borrowed(bytemuck::cast_slice(xs))
+            }
+            fn extend_le(src: &[u8], dst: &mut Vec<Self>) -> bool {
+                dst.extend(src.chunks_exact(Self::N).map(|c| {
+                    let mut raw = [0u8; std::mem::size_of::<$ty>()];
+                    raw.copy_from_slice(c);
+                    <$ty>::from_le_bytes(raw)
+                }));
+                true
+            }
         }
     )*};
 }
@@ -67,6 +113,9 @@ impl LeBytes for bool {
     const N: usize = 1;
     fn put(self, out: &mut [u8]) {
         out[0] = u8::from(self);
+    }
+    fn le_bytes(xs: &[Self]) -> std::borrow::Cow<'_, [u8]> {
+        std::borrow::Cow::Borrowed(bytemuck::cast_slice(xs))
     }
     fn get(bytes: &[u8]) -> Option<Self> {
         match bytes[0] {

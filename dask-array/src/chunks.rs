@@ -52,6 +52,13 @@ impl<const N: usize> From<[usize; N]> for ChunkSpec {
     }
 }
 
+impl From<Vec<usize>> for ChunkSpec {
+    /// One block length per axis, as for an array `[usize; N]`.
+    fn from(sizes: Vec<usize>) -> ChunkSpec {
+        ChunkSpec::PerAxis(sizes.into_iter().map(AxisChunks::Size).collect())
+    }
+}
+
 impl From<Vec<AxisChunks>> for ChunkSpec {
     fn from(axes: Vec<AxisChunks>) -> ChunkSpec {
         ChunkSpec::PerAxis(axes)

@@ -21,6 +21,16 @@ pub enum Error {
         /// What is wrong, and where.
         message: String,
     },
+    /// Opening, creating or committing a file failed: `what` names the file (and the
+    /// dataset or operation).
+    #[error("{what}: {source}")]
+    Io {
+        /// The file and what was being done with it.
+        what: String,
+        /// The cause.
+        #[source]
+        source: dask_graph::BoxError,
+    },
     /// Planning or running the graph failed (a task error names its key and cause).
     #[error(transparent)]
     Graph(#[from] dask_graph::Error),
@@ -34,6 +44,14 @@ pub(crate) fn invalid(op: &'static str, message: impl Into<String>) -> Error {
     Error::Invalid {
         op,
         message: message.into(),
+    }
+}
+
+/// An [`Error::Io`] about `what`.
+pub(crate) fn io_error(what: impl Into<String>, source: impl Into<dask_graph::BoxError>) -> Error {
+    Error::Io {
+        what: what.into(),
+        source: source.into(),
     }
 }
 

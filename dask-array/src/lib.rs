@@ -61,6 +61,7 @@ mod element;
 mod elementwise;
 mod error;
 mod histogram;
+pub mod io;
 mod linalg;
 mod map_blocks;
 pub mod random;

@@ -1,0 +1,586 @@
+//! Arrays on disk: chunked sources and sinks, read and written block by block.
+//!
+//! Two traits carry everything: a [`ChunkedSource`] reads any rectangular region of an
+//! array, a [`ChunkedSink`] writes a block to its region. [`Array::from_array`] makes
+//! one read task per block and [`Array::store`] one write task per block, so memory
+//! holds a few blocks at a time whatever the size of the data.
+//!
+//! ## Design decisions
+//!
+//! * **Reopening instead of sharing handles.** A source or sink built in this process
+//!   cannot travel to a worker process. The built-in formats therefore describe
+//!   themselves ([`Reopen`]: a registered operation and a serialized description, i.e.
+//!   the path and the header facts), and each task reopens the file. Reopening a file
+//!   costs microseconds against milliseconds of reading a block, and it makes the
+//!   formats run unchanged on every scheduler. A user's own source without a
+//!   description runs in-process (threads, synchronous); the process scheduler refuses
+//!   it up front, naming the task.
+//! * **Temporary name, then rename.** Sinks write to a hidden sibling
+//!   (`.name.partial-<pid>-<n>`) and rename it into place only after every block is
+//!   written; a failed compute removes it. A crash leaves at most a `.partial` file, never
+//!   an output that looks complete.
+//! * **Aligned writes.** A sink may declare a chunk grid (Zarr's chunks); blocks that
+//!   straddle grid cells would make two tasks rewrite one stored chunk at once, so
+//!   `store` rechunks such an array onto the grid first.
+//! * **Formats:** [`npy`] (always; memory-mapped reads, positioned writes),
+//!   `zarr` (feature `zarr`, through `zarrs`), `hdf5` (feature `hdf5`, the system
+//!   library). Each is a source and a sink plus `Array` shortcuts (`from_npy`,
+//!   `to_npy`, ...).
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use dask_graph::{Arg, Args, BoxError, Node, Op, OpResult, RegisteredOp, Task, register_op};
+use ndarray::{ArrayD, ArrayViewD};
+
+use crate::array::{Array, block_key, build, layer_name, lit};
+use crate::block::{block_ref, block_value};
+use crate::chunks::{ChunkSpec, Chunks, normalize_chunks};
+use crate::element::Element;
+use crate::error::{Result, invalid, io_error, shape_str};
+
+#[cfg(feature = "hdf5")]
+pub mod hdf5;
+pub mod npy;
+#[cfg(feature = "zarr")]
+pub mod zarr;
+
+/// A region of an array: one half-open range per axis.
+pub type Region = [Range<usize>];
+
+/// An array stored somewhere that can read any rectangular region of itself.
+///
+/// Implement it for your own storage and read it with [`Array::from_array`]. Reads
+/// happen inside tasks, concurrently from several threads.
+pub trait ChunkedSource<T: Element>: Send + Sync + 'static {
+    /// The array's shape.
+    fn shape(&self) -> Vec<usize>;
+    /// The block shape the storage prefers (its own chunks), if it has one;
+    /// [`Array::from_source`] uses it.
+    fn chunk_shape(&self) -> Option<Vec<usize>> {
+        None
+    }
+    /// Reads `region` (within [`shape`](Self::shape)) into a C-order array.
+    fn read(&self, region: &Region) -> Result<ArrayD<T>, BoxError>;
+    /// A short description for errors and names, e.g. the path.
+    fn describe(&self) -> String;
+    /// How a worker process reopens this source, if it can (see the module notes).
+    fn reopen(&self) -> Option<Reopen> {
+        None
+    }
+}
+
+/// An array being written somewhere, one block to its region at a time.
+///
+/// [`Array::store`] writes every block with [`write`](Self::write), concurrently from
+/// several threads (or processes, through [`reopen`](Self::reopen)), then calls
+/// [`commit`](Self::commit) once, or [`abort`](Self::abort) if anything failed.
+pub trait ChunkedSink<T: Element>: Send + Sync + 'static {
+    /// The shape of the array being written.
+    fn shape(&self) -> Vec<usize>;
+    /// The grid writes must be aligned to (a block may cover several cells but never
+    /// part of one), if the storage has one.
+    fn chunk_shape(&self) -> Option<Vec<usize>> {
+        None
+    }
+    /// Writes `block` to `region`.
+    fn write(&self, region: &Region, block: ArrayViewD<'_, T>) -> Result<(), BoxError>;
+    /// A short description for errors, e.g. the path.
+    fn describe(&self) -> String;
+    /// How a worker process reopens this sink to write, if it can.
+    fn reopen(&self) -> Option<Reopen> {
+        None
+    }
+    /// Makes the written array visible under its final name.
+    fn commit(&self) -> Result<(), BoxError> {
+        Ok(())
+    }
+    /// Discards what was written (called when a write failed).
+    fn abort(&self) {}
+}
+
+/// How a task reopens a source or sink in any process: a registered operation and
+/// the description it is given as its first argument.
+///
+/// A read operation receives `(description: Vec<u8>, region: Vec<u64>)` and returns the
+/// block; a write operation receives `(description, region, block)` and returns the
+/// number of elements written as a `u64`. Regions are flattened `[start, end]` pairs,
+/// one per axis ([`region_arg`] decodes them).
+#[derive(Clone, Debug)]
+pub struct Reopen {
+    /// The operation that reads or writes one region.
+    pub op: &'static RegisteredOp,
+    /// Its first argument: the serialized description of the file.
+    pub description: Vec<u8>,
+}
+
+/// Decodes the region argument `i` of a read or write operation.
+pub fn region_arg(args: &Args, i: usize) -> Result<Vec<Range<usize>>, BoxError> {
+    let flat = args.get::<Vec<u64>>(i)?;
+    if flat.len() % 2 != 0 {
+        return Err(format!("a region has start/end pairs, got {} numbers", flat.len()).into());
+    }
+    flat.chunks_exact(2)
+        .map(|p| {
+            let start = usize::try_from(p[0]).map_err(|_| "region start overflows")?;
+            let end = usize::try_from(p[1]).map_err(|_| "region end overflows")?;
+            if start > end {
+                return Err(format!("region {start}..{end} runs backwards").into());
+            }
+            Ok(start..end)
+        })
+        .collect()
+}
+
+fn region_lit(region: &Region) -> Arg {
+    lit(region
+        .iter()
+        .flat_map(|r| [r.start as u64, r.end as u64])
+        .collect::<Vec<u64>>())
+}
+
+fn block_region(chunks: &Chunks, index: &[usize]) -> Vec<Range<usize>> {
+    index
+        .iter()
+        .enumerate()
+        .map(|(axis, &i)| chunks.block_range(axis, i).unwrap_or(0..0))
+        .collect()
+}
+
+/// Checks that a block read from a source has the region's shape.
+pub(crate) fn check_read<T: Element>(
+    block: ArrayD<T>,
+    region: &Region,
+    what: &dyn Fn() -> String,
+) -> Result<ArrayD<T>, BoxError> {
+    let expected: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+    if block.shape() != expected.as_slice() {
+        return Err(format!(
+            "{}: reading {region:?} gave a block of shape {}, expected {}",
+            what(),
+            shape_str(block.shape()),
+            shape_str(&expected)
+        )
+        .into());
+    }
+    Ok(block)
+}
+
+impl<T: Element> Array<T> {
+    /// An array reading `source` block by block, cut into `chunks`.
+    ///
+    /// Nothing is read until the array is computed; then each task reads its own
+    /// block. Sources with a [`Reopen`] description (every built-in format) run on every
+    /// scheduler; others run in-process.
+    ///
+    /// ```
+    /// use std::ops::Range;
+    /// use dask_array::{Array, io::{ChunkedSource, Region}};
+    /// use dask_graph::{BoxError, SyncScheduler};
+    /// use ndarray::ArrayD;
+    ///
+    /// /// The array `a[i, j] = 10 i + j`, computed on demand.
+    /// struct Formula;
+    /// impl ChunkedSource<i64> for Formula {
+    ///     fn shape(&self) -> Vec<usize> { vec![4, 6] }
+    ///     fn read(&self, r: &Region) -> Result<ArrayD<i64>, BoxError> {
+    ///         let (rows, cols) = (r[0].clone(), r[1].clone());
+    ///         Ok(ndarray::Array2::from_shape_fn((rows.len(), cols.len()), |(i, j)| {
+    ///             10 * (rows.start + i) as i64 + (cols.start + j) as i64
+    ///         }).into_dyn())
+    ///     }
+    ///     fn describe(&self) -> String { "formula".into() }
+    /// }
+    /// let x = Array::from_array(Formula, [3, 4])?;
+    /// assert_eq!(x.numblocks(), vec![2, 2]);
+    /// assert_eq!(x.sum()?.compute(&SyncScheduler)?, (0..4).map(|i| (0..6).map(|j| 10 * i + j).sum::<i64>()).sum());
+    /// # Ok::<(), dask_array::Error>(())
+    /// ```
+    pub fn from_array(
+        source: impl ChunkedSource<T>,
+        chunks: impl Into<ChunkSpec>,
+    ) -> Result<Array<T>> {
+        let shape = source.shape();
+        let chunks = normalize_chunks(chunks, &shape, std::mem::size_of::<T>())?;
+        Ok(from_source_with(Arc::new(source), chunks))
+    }
+
+    /// An array reading `source` in its own chunks ([`ChunkedSource::chunk_shape`]),
+    /// or in "auto" blocks of about 128 MiB if it has none.
+    pub fn from_source(source: impl ChunkedSource<T>) -> Result<Array<T>> {
+        let spec = match source.chunk_shape() {
+            Some(shape) => ChunkSpec::PerAxis(
+                shape
+                    .into_iter()
+                    .map(|n| crate::chunks::AxisChunks::Size(n.max(1)))
+                    .collect(),
+            ),
+            None => ChunkSpec::Auto,
+        };
+        Array::from_array(source, spec)
+    }
+
+    /// Computes this array on `scheduler` and writes it to `sink` block by block,
+    /// then commits the sink; if anything fails the sink is aborted (its partial output
+    /// removed) and the error returned.
+    ///
+    /// Memory stays bounded by a few blocks per worker: each block is written by its
+    /// own task as soon as it is computed. A sink with a chunk grid gets blocks aligned
+    /// to it (the array is rechunked first if needed).
+    pub fn store(
+        &self,
+        sink: impl ChunkedSink<T>,
+        scheduler: &dyn dask_graph::Scheduler,
+    ) -> Result<()> {
+        let sink: Arc<dyn ChunkedSink<T>> = Arc::new(sink);
+        let result = self.store_blocks(&sink, scheduler);
+        match result {
+            Ok(()) => sink
+                .commit()
+                .map_err(|e| io_error(format!("committing {}", sink.describe()), e)),
+            Err(e) => {
+                sink.abort();
+                Err(e)
+            }
+        }
+    }
+
+    fn store_blocks(
+        &self,
+        sink: &Arc<dyn ChunkedSink<T>>,
+        scheduler: &dyn dask_graph::Scheduler,
+    ) -> Result<()> {
+        if sink.shape() != self.shape() {
+            return Err(invalid(
+                "store",
+                format!(
+                    "the array has shape {} but {} has shape {}",
+                    shape_str(&self.shape()),
+                    sink.describe(),
+                    shape_str(&sink.shape())
+                ),
+            ));
+        }
+        let aligned = match sink.chunk_shape() {
+            Some(grid) if !on_grid(&self.chunks, &grid) => {
+                self.rechunk(grid_chunks(&self.chunks, &grid))?
+            }
+            _ => self.clone(),
+        };
+        static CALLS: AtomicU64 = AtomicU64::new(0);
+        let call = CALLS.fetch_add(1, Ordering::Relaxed);
+        let name = layer_name(
+            "store",
+            &(aligned.name(), call, u64::from(std::process::id())),
+        );
+        let reopen = sink.reopen();
+        let src = &aligned.name;
+        let chunks = aligned.chunks.clone();
+        let writes: Array<u64> = build(&[&aligned.graph], name, chunks.clone(), |index| {
+            let region = block_region(&chunks, index);
+            let block = Arg::Key(block_key(src, index));
+            match &reopen {
+                Some(r) => crate::array::task(
+                    r.op,
+                    vec![lit(r.description.clone()), region_lit(&region), block],
+                ),
+                None => {
+                    let sink = Arc::clone(sink);
+                    let op = Op::local("store", move |args| {
+                        let block = block_ref::<T>(args.value(0)?)?;
+                        sink.write(&region, block.view())?;
+                        Ok(dask_graph::Value::new(block.len() as u64))
+                    });
+                    Node::Task(Task::new(op, vec![block]))
+                }
+            }
+        });
+        let keys = writes.keys();
+        let label = layer_name("store-done", &writes.name());
+        let done: Array<u64> =
+            crate::reduce::flat_tree(writes.graph, keys, &label, (&COUNT, vec![]), 1);
+        let values = dask_graph::compute(&done.graph, &done.keys(), scheduler)?;
+        let written = match values.first() {
+            Some(v) => *v
+                .get::<u64>()
+                .map_err(|e| invalid("store", format!("internal error: {e}")))?,
+            None => 0,
+        };
+        if written != self.size() as u64 {
+            return Err(invalid(
+                "store",
+                format!(
+                    "{} elements were written to {} but the array has {}",
+                    written,
+                    sink.describe(),
+                    self.size()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn from_source_with<T: Element>(source: Arc<dyn ChunkedSource<T>>, chunks: Chunks) -> Array<T> {
+    let name = match source.reopen() {
+        Some(r) => layer_name(
+            "from-array",
+            &(r.op.name, r.description, chunks.per_axis().to_vec()),
+        ),
+        None => {
+            static CALLS: AtomicU64 = AtomicU64::new(0);
+            let call = CALLS.fetch_add(1, Ordering::Relaxed);
+            layer_name(
+                "from-array",
+                &(source.describe(), call, u64::from(std::process::id())),
+            )
+        }
+    };
+    let reopen = source.reopen();
+    build(&[], name, chunks.clone(), |index| {
+        let region = block_region(&chunks, index);
+        match &reopen {
+            Some(r) => {
+                crate::array::task(r.op, vec![lit(r.description.clone()), region_lit(&region)])
+            }
+            None => {
+                let source = Arc::clone(&source);
+                let op = Op::local("from_array", move |_| {
+                    let block = source.read(&region)?;
+                    Ok(block_value(check_read(block, &region, &|| {
+                        source.describe()
+                    })?))
+                });
+                Node::Task(Task::new(op, vec![]))
+            }
+        }
+    })
+}
+
+/// Whether every block boundary of `chunks` falls on the grid (or at the end of an
+/// axis).
+fn on_grid(chunks: &Chunks, grid: &[usize]) -> bool {
+    let shape = chunks.shape();
+    chunks
+        .per_axis()
+        .iter()
+        .zip(grid)
+        .zip(&shape)
+        .all(|((lengths, &g), &n)| {
+            let mut at = 0usize;
+            lengths.iter().all(|&l| {
+                at += l;
+                g == 0 || at == n || at.is_multiple_of(g)
+            })
+        })
+}
+
+/// Regular chunks on `grid`: per axis, the multiple of the grid cell closest to the
+/// array's current first block length.
+fn grid_chunks(chunks: &Chunks, grid: &[usize]) -> Vec<usize> {
+    chunks
+        .per_axis()
+        .iter()
+        .zip(grid)
+        .map(|(lengths, &g)| {
+            let first = lengths.first().copied().unwrap_or(1).max(1);
+            let g = g.max(1);
+            g * (first + g / 2).div_euclid(g).max(1)
+        })
+        .collect()
+}
+
+fn count_op(args: Args) -> OpResult {
+    let mut total = 0u64;
+    for i in 0..args.len() {
+        total += *args.get::<u64>(i)?;
+    }
+    Ok(dask_graph::Value::new(total))
+}
+
+register_op!(COUNT = "array.io.count" => count_op);
+
+/// A file or directory being written under a temporary sibling name, renamed into
+/// place by [`commit`](Staging::commit) and removed by [`abort`](Staging::abort) or
+/// on drop if never committed.
+#[derive(Debug)]
+pub(crate) struct Staging {
+    target: PathBuf,
+    temp: PathBuf,
+    finished: AtomicBool,
+}
+
+impl Staging {
+    /// Plans writing `target` through a temporary sibling (nothing is created yet).
+    pub(crate) fn new(target: &Path) -> Result<Staging> {
+        let file_name = target
+            .file_name()
+            .ok_or_else(|| io_error(target.display().to_string(), "the path has no file name"))?;
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(file_name);
+        temp_name.push(format!(".partial-{}-{n}", std::process::id()));
+        let temp = target.with_file_name(temp_name);
+        Ok(Staging {
+            target: target.to_path_buf(),
+            temp,
+            finished: AtomicBool::new(false),
+        })
+    }
+
+    /// Where to write.
+    pub(crate) fn temp(&self) -> &Path {
+        &self.temp
+    }
+
+    /// The final path.
+    pub(crate) fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Renames the temporary into place. A directory target that exists is replaced:
+    /// it is moved aside, the new one moved in, then the old one removed.
+    pub(crate) fn commit(&self) -> Result<(), BoxError> {
+        if self.finished.swap(true, Ordering::SeqCst) {
+            return Err("already committed or aborted".into());
+        }
+        if self.temp.is_dir() && self.target.exists() {
+            let mut aside = self.temp.clone().into_os_string();
+            aside.push(".old");
+            let aside = PathBuf::from(aside);
+            std::fs::rename(&self.target, &aside)?;
+            std::fs::rename(&self.temp, &self.target)?;
+            let _ = std::fs::remove_dir_all(&aside);
+        } else {
+            std::fs::rename(&self.temp, &self.target)?;
+        }
+        Ok(())
+    }
+
+    /// Removes the temporary.
+    pub(crate) fn abort(&self) {
+        if !self.finished.swap(true, Ordering::SeqCst) {
+            remove_path(&self.temp);
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        self.abort();
+    }
+}
+
+fn remove_path(path: &Path) {
+    // Best effort: the file may never have been created.
+    if path.is_dir() {
+        let _ = std::fs::remove_dir_all(path);
+    } else {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Runs `$f::<T>(args)` for the element type `T` named by the [`DType`](crate::DType).
+macro_rules! for_dtype {
+    ($dtype:expr, $f:ident ( $($arg:expr),* )) => {
+        match $dtype {
+            $crate::DType::F64 => $f::<f64>($($arg),*),
+            $crate::DType::F32 => $f::<f32>($($arg),*),
+            $crate::DType::I64 => $f::<i64>($($arg),*),
+            $crate::DType::I32 => $f::<i32>($($arg),*),
+            $crate::DType::U64 => $f::<u64>($($arg),*),
+            $crate::DType::U8 => $f::<u8>($($arg),*),
+            $crate::DType::Bool => $f::<bool>($($arg),*),
+        }
+    };
+}
+pub(crate) use for_dtype;
+
+/// Postcard bytes of a description.
+pub(crate) fn encode_description(d: &impl serde::Serialize) -> Vec<u8> {
+    // Descriptions are plain structs of strings and numbers: serializing cannot fail.
+    postcard::to_stdvec(d).unwrap_or_default()
+}
+
+/// Decodes the description argument of a read or write operation.
+pub(crate) fn description_arg<D: serde::de::DeserializeOwned>(args: &Args) -> Result<D, BoxError> {
+    let bytes = args.get::<Vec<u8>>(0)?;
+    Ok(postcard::from_bytes(bytes)?)
+}
+
+/// The number of elements of a region.
+pub(crate) fn region_len(region: &Region) -> usize {
+    region.iter().map(ExactSizeIterator::len).product()
+}
+
+/// How a region of a C-order array of `shape` splits into contiguous runs: the runs
+/// start at the returned element offsets, each `run` elements long.
+pub(crate) fn runs(shape: &[usize], region: &Region) -> (Vec<usize>, usize) {
+    let ndim = shape.len();
+    if region.iter().any(|r| r.is_empty()) {
+        return (Vec::new(), 0);
+    }
+    // Axes after `k` are covered whole, so each run spans region[k] times their size.
+    let mut k = ndim;
+    let mut inner = 1usize;
+    while k > 0 {
+        let axis = k - 1;
+        inner *= region[axis].len();
+        if region[axis].len() != shape[axis] {
+            break;
+        }
+        k -= 1;
+    }
+    let run = inner;
+    let split = k.saturating_sub(1);
+    // Strides in elements.
+    let mut strides = vec![1usize; ndim];
+    for axis in (0..ndim.saturating_sub(1)).rev() {
+        strides[axis] = strides[axis + 1] * shape[axis + 1];
+    }
+    let base: usize = region.iter().zip(&strides).map(|(r, s)| r.start * s).sum();
+    let outer: Vec<Range<usize>> = region[..split].to_vec();
+    let mut starts = Vec::with_capacity(outer.iter().map(ExactSizeIterator::len).product());
+    crate::reduce::for_each_in_box(&outer, |i| {
+        let off: usize = i
+            .iter()
+            .zip(&region[..split])
+            .zip(&strides)
+            .map(|((&x, r), s)| (x - r.start) * s)
+            .sum();
+        starts.push(base + off);
+    });
+    (starts, run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_cover_a_region_in_c_order() {
+        let shape = [4, 5, 6];
+        let region = [1..3, 2..4, 0..6];
+        let (starts, run) = runs(&shape, &region);
+        assert_eq!(run, 12);
+        assert_eq!(starts, vec![30 + 12, 60 + 12]);
+        let (starts, run) = runs(&shape, &[0..4, 0..5, 0..6]);
+        assert_eq!((starts, run), (vec![0], 120));
+        let (starts, run) = runs(&shape, &[2..3, 1..2, 3..5]);
+        assert_eq!((starts, run), (vec![60 + 6 + 3], 2));
+        let (starts, run) = runs(&[], &[]);
+        assert_eq!((starts, run), (vec![0], 1));
+        assert_eq!(runs(&shape, &[0..0, 0..5, 0..6]).0, Vec::<usize>::new());
+    }
+
+    #[test]
+    fn grids_and_alignment() {
+        let c = Chunks::from_lengths(vec![vec![4, 4, 2], vec![3, 3]]);
+        assert!(on_grid(&c, &[2, 3]));
+        assert!(!on_grid(&c, &[3, 3]));
+        assert_eq!(grid_chunks(&c, &[3, 2]), vec![3, 4]);
+    }
+}

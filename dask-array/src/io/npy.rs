@@ -1,0 +1,581 @@
+//! NumPy's `.npy` files: memory-mapped reads, positioned block writes.
+//!
+//! The format is a short header (a Python dict literal: dtype, memory order, shape)
+//! followed by the elements, contiguous. A region of a C-order array is a set of
+//! contiguous runs (rows, or whole planes when the trailing axes are read whole), so a
+//! read maps the byte span of the region and copies its runs, and a write issues one
+//! positioned write per run (`pwrite`, safe from many threads and processes at once
+//! since blocks never overlap). Fortran-order files are read as the transposed C
+//! array. Versions 1.0, 2.0 and 3.0 of the header are read; 1.0 is written (2.0 when
+//! the header would not fit).
+//!
+//! Reading through a memory map has the usual contract of NumPy's `memmap`: the file
+//! must not be truncated while it is read (the read checks the length first; a
+//! concurrent truncation could still fault). The mapping covers one block's span and
+//! is dropped after the block is copied, so mapped pages never accumulate in the
+//! process.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::marker::PhantomData;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use dask_graph::{Args, BoxError, OpResult, register_op};
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    ChunkedSink, ChunkedSource, Region, Reopen, Staging, description_arg, encode_description,
+    for_dtype, region_arg, region_len, runs,
+};
+use crate::array::Array;
+use crate::block::{alloc, block_ref, block_value};
+use crate::chunks::ChunkSpec;
+use crate::element::{DType, Element};
+use crate::error::{Result, io_error, shape_str};
+
+const MAGIC: &[u8] = b"\x93NUMPY";
+
+/// What a task needs to reopen an `.npy` file: its path and header facts (plus the
+/// file's length and modification time, so a changed file gets new block names).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct NpyFile {
+    path: PathBuf,
+    descr: String,
+    shape: Vec<u64>,
+    fortran: bool,
+    data_offset: u64,
+    file_len: u64,
+    modified_ns: u64,
+}
+
+impl NpyFile {
+    fn dtype(&self) -> Result<DType, BoxError> {
+        parse_descr(&self.descr)
+    }
+
+    fn shape(&self) -> Vec<usize> {
+        self.shape.iter().map(|&d| d as usize).collect()
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// Reads the header of the file at `path`.
+    fn open(path: &Path) -> Result<NpyFile, BoxError> {
+        let mut file = File::open(path)?;
+        let meta = file.metadata()?;
+        let mut prefix = [0u8; 12];
+        let got = read_up_to(&mut file, &mut prefix)?;
+        if got < 10 || &prefix[..6] != MAGIC {
+            return Err("not an .npy file (the magic string \\x93NUMPY is missing)".into());
+        }
+        let (header_len, start) = match prefix[6] {
+            1 => (u16::from_le_bytes([prefix[8], prefix[9]]) as usize, 10),
+            2 | 3 if got == 12 => (
+                u32::from_le_bytes([prefix[8], prefix[9], prefix[10], prefix[11]]) as usize,
+                12,
+            ),
+            v => return Err(format!("unsupported .npy format version {v}.{}", prefix[7]).into()),
+        };
+        let mut header = vec![0u8; header_len];
+        file.read_exact_at(&mut header, start as u64)
+            .map_err(|e| format!("the header is cut short: {e}"))?;
+        let header = String::from_utf8(header).map_err(|_| "the header is not text")?;
+        let descr = string_field(&header, "descr")?;
+        let dtype = parse_descr(&descr)?;
+        let fortran = bool_field(&header, "fortran_order")?;
+        let shape = tuple_field(&header, "shape")?;
+        let data_offset = (start + header_len) as u64;
+        let len = shape
+            .iter()
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+            .and_then(|n| n.checked_mul(elem_size(dtype) as u64))
+            .ok_or("the shape overflows")?;
+        if meta.len() < data_offset + len {
+            return Err(format!(
+                "the file is truncated: shape {} of {} needs {} data bytes, the file has {}",
+                shape_str(&shape.iter().map(|&d| d as usize).collect::<Vec<_>>()),
+                dtype,
+                len,
+                meta.len().saturating_sub(data_offset)
+            )
+            .into());
+        }
+        let modified_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64);
+        Ok(NpyFile {
+            path: path.to_path_buf(),
+            descr,
+            shape,
+            fortran,
+            data_offset,
+            file_len: meta.len(),
+            modified_ns,
+        })
+    }
+
+    fn read<T: Element>(&self, region: &Region) -> Result<ArrayD<T>, BoxError> {
+        self.check_type::<T>()?;
+        let shape = self.shape();
+        check_region(&shape, region)?;
+        if !self.fortran {
+            return self.read_c(&shape, region);
+        }
+        // A Fortran-order file is the C-order array with the axes reversed.
+        let rev_shape: Vec<usize> = shape.iter().rev().copied().collect();
+        let rev_region: Vec<_> = region.iter().rev().cloned().collect();
+        let block = self.read_c::<T>(&rev_shape, &rev_region)?.reversed_axes();
+        Ok(block.as_standard_layout().into_owned())
+    }
+
+    fn read_c<T: Element>(&self, shape: &[usize], region: &Region) -> Result<ArrayD<T>, BoxError> {
+        let out_shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+        let n = region_len(region);
+        let (starts, run) = runs(shape, region);
+        let (Some(&first), Some(&last)) = (starts.first(), starts.last()) else {
+            return Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), Vec::new())?);
+        };
+        let size = T::N;
+        let span = (last + run - first) * size;
+        let offset = self.data_offset + (first * size) as u64;
+        let file = File::open(&self.path)?;
+        let len = file.metadata()?.len();
+        if len < offset + span as u64 {
+            return Err(format!("the file shrank to {len} bytes while being read").into());
+        }
+        // SAFETY: the mapping is read-only and private to this call; the file was just
+        // checked to be long enough. Like NumPy's memmap, reading assumes nobody
+        // truncates the file meanwhile (documented on the module).
+        #[allow(unsafe_code)]
+        let map = unsafe {
+            memmap2::MmapOptions::new()
+                .offset(offset)
+                .len(span)
+                .map(&file)?
+        };
+        let mut data = alloc::<T>(n);
+        for s in starts {
+            let at = (s - first) * size;
+            if !T::extend_le(&map[at..at + run * size], &mut data) {
+                return Err(format!("invalid {} value in the data", T::DTYPE).into());
+            }
+        }
+        Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), data)?)
+    }
+
+    fn write<T: Element>(
+        &self,
+        file: &File,
+        region: &Region,
+        block: ArrayViewD<'_, T>,
+    ) -> Result<(), BoxError> {
+        self.check_type::<T>()?;
+        let shape = self.shape();
+        check_region(&shape, region)?;
+        let expected: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+        if block.shape() != expected.as_slice() {
+            return Err(format!(
+                "a block of shape {} cannot fill region {region:?}",
+                shape_str(block.shape())
+            )
+            .into());
+        }
+        let block = block.as_standard_layout();
+        let xs = block
+            .as_slice()
+            .ok_or("internal error: a standard-layout block")?;
+        let (starts, run) = runs(&shape, region);
+        let bytes = T::le_bytes(xs);
+        let run_bytes = run * T::N;
+        for (i, s) in starts.into_iter().enumerate() {
+            let src = &bytes[i * run_bytes..(i + 1) * run_bytes];
+            file.write_all_at(src, self.data_offset + (s * T::N) as u64)?;
+        }
+        Ok(())
+    }
+
+    fn check_type<T: Element>(&self) -> Result<(), BoxError> {
+        let dtype = self.dtype()?;
+        if dtype != T::DTYPE {
+            return Err(format!("{} holds {dtype}, not {}", self.describe(), T::DTYPE).into());
+        }
+        Ok(())
+    }
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match std::io::Read::read(file, &mut buf[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
+}
+
+fn check_region(shape: &[usize], region: &Region) -> Result<(), BoxError> {
+    let fits = region.len() == shape.len()
+        && region
+            .iter()
+            .zip(shape)
+            .all(|(r, &n)| r.start <= r.end && r.end <= n);
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "region {region:?} is not within the array's shape {}",
+            shape_str(shape)
+        )
+        .into())
+    }
+}
+
+fn elem_size(dtype: DType) -> usize {
+    match dtype {
+        DType::F64 | DType::I64 | DType::U64 => 8,
+        DType::F32 | DType::I32 => 4,
+        DType::U8 | DType::Bool => 1,
+    }
+}
+
+/// NumPy's type string for `dtype`, little-endian.
+fn descr(dtype: DType) -> &'static str {
+    match dtype {
+        DType::F64 => "<f8",
+        DType::F32 => "<f4",
+        DType::I64 => "<i8",
+        DType::I32 => "<i4",
+        DType::U64 => "<u8",
+        DType::U8 => "|u1",
+        DType::Bool => "|b1",
+    }
+}
+
+fn parse_descr(s: &str) -> Result<DType, BoxError> {
+    let (order, code) = match s.chars().next() {
+        Some(c @ ('<' | '>' | '|' | '=')) => (c, &s[1..]),
+        _ => ('=', s),
+    };
+    let dtype = match code {
+        "f8" => DType::F64,
+        "f4" => DType::F32,
+        "i8" => DType::I64,
+        "i4" => DType::I32,
+        "u8" => DType::U64,
+        "u1" => DType::U8,
+        "b1" => DType::Bool,
+        _ => {
+            return Err(format!(
+                "dtype '{s}' is not supported (supported: <f8 <f4 <i8 <i4 <u8 |u1 |b1)"
+            )
+            .into());
+        }
+    };
+    let big = order == '>' || (order == '=' && cfg!(target_endian = "big"));
+    if big && elem_size(dtype) > 1 {
+        return Err(format!("dtype '{s}' is big-endian; only little-endian files are read").into());
+    }
+    Ok(dtype)
+}
+
+/// The text after `'key':` in a header dict.
+fn field<'a>(header: &'a str, key: &str) -> Result<&'a str, BoxError> {
+    for quote in ['\'', '"'] {
+        let pattern = format!("{quote}{key}{quote}");
+        if let Some(at) = header.find(&pattern) {
+            let rest = header[at + pattern.len()..].trim_start();
+            if let Some(rest) = rest.strip_prefix(':') {
+                return Ok(rest.trim_start());
+            }
+        }
+    }
+    Err(format!("the header has no '{key}' entry: {header:?}").into())
+}
+
+fn string_field(header: &str, key: &str) -> Result<String, BoxError> {
+    let rest = field(header, key)?;
+    let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"');
+    let value = quote.and_then(|q| rest[1..].split(q).next());
+    value
+        .map(str::to_string)
+        .ok_or_else(|| format!("'{key}' is not a string in the header {header:?}").into())
+}
+
+fn bool_field(header: &str, key: &str) -> Result<bool, BoxError> {
+    let rest = field(header, key)?;
+    if rest.starts_with("True") {
+        Ok(true)
+    } else if rest.starts_with("False") {
+        Ok(false)
+    } else {
+        Err(format!("'{key}' is not True or False in the header {header:?}").into())
+    }
+}
+
+fn tuple_field(header: &str, key: &str) -> Result<Vec<u64>, BoxError> {
+    let rest = field(header, key)?;
+    let inner = rest
+        .strip_prefix('(')
+        .and_then(|r| r.split(')').next())
+        .ok_or_else(|| format!("'{key}' is not a tuple in the header {header:?}"))?;
+    inner
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            t.trim_end_matches('L')
+                .parse::<u64>()
+                .map_err(|_| format!("'{key}' has a bad length {t:?}").into())
+        })
+        .collect()
+}
+
+/// The header of a C-order array of `dtype` and `shape`, padded so that the data
+/// starts on a 64-byte boundary (as NumPy writes it).
+fn header_bytes(dtype: DType, shape: &[usize]) -> Vec<u8> {
+    let dims = match shape {
+        [one] => format!("{one},"),
+        _ => shape
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let dict = format!(
+        "{{'descr': '{}', 'fortran_order': False, 'shape': ({dims}), }}",
+        descr(dtype)
+    );
+    let (version, prefix) = if dict.len() + 11 < 65536 {
+        (1u8, 10)
+    } else {
+        (2u8, 12)
+    };
+    let total = (prefix + dict.len() + 1).div_ceil(64) * 64;
+    let header_len = total - prefix;
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&[version, 0]);
+    if version == 1 {
+        out.extend_from_slice(&(header_len as u16).to_le_bytes());
+    } else {
+        out.extend_from_slice(&(header_len as u32).to_le_bytes());
+    }
+    out.extend_from_slice(dict.as_bytes());
+    out.resize(total - 1, b' ');
+    out.push(b'\n');
+    out
+}
+
+/// An `.npy` file read as a [`ChunkedSource`].
+///
+/// ```
+/// use dask_array::{Array, io::npy::NpySource};
+/// use dask_graph::SyncScheduler;
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("x.npy");
+/// Array::<f64>::arange(0.0, 10.0, 1.0, 4)?.to_npy(&path, &SyncScheduler)?;
+/// let x = Array::<f64>::from_npy(&path, 3)?;
+/// assert_eq!(x.sum()?.compute(&SyncScheduler)?, 45.0);
+/// assert_eq!(NpySource::<f64>::open(&path)?.shape_of(), vec![10]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct NpySource<T> {
+    file: NpyFile,
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> NpySource<T> {
+    /// Opens `path`, reading its header; the file must hold elements of type `T`.
+    pub fn open(path: impl AsRef<Path>) -> Result<NpySource<T>> {
+        let path = path.as_ref();
+        let what = || format!("reading {}", path.display());
+        let file = NpyFile::open(path).map_err(|e| io_error(what(), e))?;
+        file.check_type::<T>().map_err(|e| io_error(what(), e))?;
+        Ok(NpySource {
+            file,
+            _element: PhantomData,
+        })
+    }
+
+    /// The array's shape.
+    pub fn shape_of(&self) -> Vec<usize> {
+        self.file.shape()
+    }
+}
+
+impl<T: Element> ChunkedSource<T> for NpySource<T> {
+    fn shape(&self) -> Vec<usize> {
+        self.file.shape()
+    }
+
+    fn read(&self, region: &Region) -> Result<ArrayD<T>, BoxError> {
+        self.file.read(region)
+    }
+
+    fn describe(&self) -> String {
+        self.file.describe()
+    }
+
+    fn reopen(&self) -> Option<Reopen> {
+        Some(Reopen {
+            op: &NPY_READ,
+            description: encode_description(&self.file),
+        })
+    }
+}
+
+/// A new `.npy` file written as a [`ChunkedSink`]: created under a temporary name
+/// with its full length, filled block by block, renamed into place on commit (an
+/// existing file of that name is replaced, as `numpy.save` does).
+#[derive(Debug)]
+pub struct NpySink<T> {
+    staging: Staging,
+    file: File,
+    header: NpyFile,
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> NpySink<T> {
+    /// Creates the temporary file for an array of `shape` to be stored at `path`.
+    pub fn create(path: impl AsRef<Path>, shape: &[usize]) -> Result<NpySink<T>> {
+        let path = path.as_ref();
+        let staging = Staging::new(path)?;
+        let what = || format!("creating {}", path.display());
+        let header = header_bytes(T::DTYPE, shape);
+        let data_len = shape
+            .iter()
+            .try_fold(T::N as u64, |acc, &d| acc.checked_mul(d as u64))
+            .ok_or_else(|| io_error(what(), "the array's size overflows"))?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(staging.temp())
+            .map_err(|e| io_error(what(), e))?;
+        file.write_all(&header).map_err(|e| io_error(what(), e))?;
+        file.set_len(header.len() as u64 + data_len)
+            .map_err(|e| io_error(what(), e))?;
+        let description = NpyFile {
+            path: staging.temp().to_path_buf(),
+            descr: descr(T::DTYPE).to_string(),
+            shape: shape.iter().map(|&d| d as u64).collect(),
+            fortran: false,
+            data_offset: header.len() as u64,
+            file_len: 0,
+            modified_ns: 0,
+        };
+        Ok(NpySink {
+            staging,
+            file,
+            header: description,
+            _element: PhantomData,
+        })
+    }
+}
+
+impl<T: Element> ChunkedSink<T> for NpySink<T> {
+    fn shape(&self) -> Vec<usize> {
+        self.header.shape()
+    }
+
+    fn write(&self, region: &Region, block: ArrayViewD<'_, T>) -> Result<(), BoxError> {
+        self.header.write(&self.file, region, block)
+    }
+
+    fn describe(&self) -> String {
+        self.staging.target().display().to_string()
+    }
+
+    fn reopen(&self) -> Option<Reopen> {
+        Some(Reopen {
+            op: &NPY_WRITE,
+            description: encode_description(&self.header),
+        })
+    }
+
+    fn commit(&self) -> Result<(), BoxError> {
+        self.staging.commit()
+    }
+
+    fn abort(&self) {
+        self.staging.abort();
+    }
+}
+
+impl<T: Element> Array<T> {
+    /// An array reading the `.npy` file at `path` block by block (memory-mapped).
+    pub fn from_npy(path: impl AsRef<Path>, chunks: impl Into<ChunkSpec>) -> Result<Array<T>> {
+        Array::from_array(NpySource::<T>::open(path)?, chunks)
+    }
+
+    /// Computes the array on `scheduler` and writes it to the `.npy` file at `path`,
+    /// block by block; the file appears only once every block is written.
+    pub fn to_npy(
+        &self,
+        path: impl AsRef<Path>,
+        scheduler: &dyn dask_graph::Scheduler,
+    ) -> Result<()> {
+        self.store(NpySink::<T>::create(path, &self.shape())?, scheduler)
+    }
+}
+
+fn read_value<T: Element>(file: &NpyFile, region: &Region) -> OpResult {
+    Ok(block_value(file.read::<T>(region)?))
+}
+
+fn write_value<T: Element>(file: &NpyFile, region: &Region, args: &Args) -> OpResult {
+    let block = block_ref::<T>(args.value(2)?)?;
+    let handle = OpenOptions::new()
+        .write(true)
+        .open(&file.path)
+        .map_err(|e| format!("reopening {}: {e}", file.describe()))?;
+    file.write(&handle, region, block.view())?;
+    Ok(dask_graph::Value::new(block.len() as u64))
+}
+
+fn read_op(args: Args) -> OpResult {
+    let file: NpyFile = description_arg(&args)?;
+    let region = region_arg(&args, 1)?;
+    for_dtype!(file.dtype()?, read_value(&file, &region))
+}
+
+fn write_op(args: Args) -> OpResult {
+    let file: NpyFile = description_arg(&args)?;
+    let region = region_arg(&args, 1)?;
+    for_dtype!(file.dtype()?, write_value(&file, &region, &args))
+}
+
+register_op!(NPY_READ = "array.io.npy.read" => read_op);
+register_op!(NPY_WRITE = "array.io.npy.write" => write_op);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_parse_numpy_and_our_own() {
+        let h = "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }";
+        assert_eq!(string_field(h, "descr").ok(), Some("<f8".to_string()));
+        assert_eq!(bool_field(h, "fortran_order").ok(), Some(false));
+        assert_eq!(tuple_field(h, "shape").ok(), Some(vec![3, 4]));
+        assert_eq!(tuple_field("{'shape': (), }", "shape").ok(), Some(vec![]));
+        assert_eq!(
+            tuple_field("{'shape': (7,), }", "shape").ok(),
+            Some(vec![7])
+        );
+        let bytes = header_bytes(DType::I32, &[5]);
+        assert_eq!(bytes.len() % 64, 0);
+        assert!(String::from_utf8_lossy(&bytes).contains("'shape': (5,)"));
+        assert!(parse_descr(">f8").is_err());
+        assert_eq!(parse_descr("|b1").ok(), Some(DType::Bool));
+        assert!(parse_descr("<c16").is_err());
+    }
+}
