@@ -51,9 +51,20 @@
 //! * **Recycled buffers**: kernels that consume a block hand its buffer to a small
 //!   pool that the next block of that size reuses — fresh multi-megabyte allocations
 //!   would otherwise go back to the kernel and fault in again page by page.
+//! * **Overlapping blocks** (`overlap`): `map_overlap` gathers each block's margin from
+//!   as many neighbours as the depth needs, pads the array's edges axis after axis by a
+//!   [`Boundary`] rule (Dask's semantics), and trims after the function — three layers
+//!   of registered operations.
+//! * **Index notation** (`blockwise`): `"ij,jk->ik"` unifies the chunks of each index
+//!   across inputs and rechunks contracted indices to one block (Dask's
+//!   `concatenate=True`), so each output block reads one block per input.
+//! * **Approximate percentiles** (`percentile`): per-block summaries of at most `m`
+//!   weighted points merged up a tree, with a proven rank bound
+//!   ([`percentile_rank_error`]); arrays of at most `m` values are exact.
 
 mod array;
 mod block;
+mod blockwise;
 mod chunks;
 mod creation;
 mod cumulative;
@@ -63,6 +74,8 @@ mod error;
 mod histogram;
 mod linalg;
 mod map_blocks;
+mod overlap;
+mod percentile;
 pub mod random;
 mod rechunk;
 mod reduce;
@@ -75,6 +88,7 @@ pub use array::{Array, Scalar};
 #[doc(hidden)]
 pub use block::LeBytes;
 pub use block::block_value;
+pub use blockwise::{blockwise, blockwise_op};
 pub use chunks::{
     AUTO_BLOCK_BYTES, AxisChunks, ChunkError, ChunkSpec, Chunks, MAX_BLOCKS, normalize_chunks,
 };
@@ -83,6 +97,8 @@ pub use elementwise::{Operand, where_};
 pub use error::{Error, Result};
 pub use histogram::Histogram;
 pub use linalg::{CONTRACTION_GROUP, outer, tensordot};
+pub use overlap::Boundary;
+pub use percentile::{DEFAULT_PERCENTILE_POINTS, percentile_rank_error};
 pub use rechunk::MAX_FAN_IN;
 pub use reduce::{ArgPartial, DEFAULT_SPLIT_EVERY, Moments, Reduce};
 #[doc(hidden)]
