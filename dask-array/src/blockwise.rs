@@ -261,7 +261,7 @@ pub fn blockwise<T: Element, U: Element>(
 /// [`blockwise`] with a registered operation, which runs on every scheduler, worker
 /// processes included: it receives the output block's index as a `Vec<u64>` (argument
 /// 0), then one block per input in the spec's order, and returns the output block (an
-/// `ndarray::ArrayD<U>`, e.g. through [`block_value`](crate::block_value)).
+/// `ndarray::ArrayD<U>`, e.g. through [`block_value`]).
 pub fn blockwise_op<T: Element, U: Element>(
     spec: &str,
     inputs: &[&Array<T>],

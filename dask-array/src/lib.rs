@@ -51,16 +51,12 @@
 //! * **Recycled buffers**: kernels that consume a block hand its buffer to a small
 //!   pool that the next block of that size reuses — fresh multi-megabyte allocations
 //!   would otherwise go back to the kernel and fault in again page by page.
-//! * **Overlapping blocks** (`overlap`): `map_overlap` gathers each block's margin from
-//!   as many neighbours as the depth needs, pads the array's edges axis after axis by a
-//!   [`Boundary`] rule (Dask's semantics), and trims after the function — three layers
-//!   of registered operations.
-//! * **Index notation** (`blockwise`): `"ij,jk->ik"` unifies the chunks of each index
-//!   across inputs and rechunks contracted indices to one block (Dask's
-//!   `concatenate=True`), so each output block reads one block per input.
-//! * **Approximate percentiles** (`percentile`): per-block summaries of at most `m`
-//!   weighted points merged up a tree, with a proven rank bound
-//!   ([`percentile_rank_error`]); arrays of at most `m` values are exact.
+//! * **Overlapping blocks** (`overlap`): `map_overlap` gathers margins from as many
+//!   neighbours as the depth needs and pads edges by Dask's [`Boundary`] rules.
+//! * **Index notation** (`blockwise`): `"ij,jk->ik"` unifies each index's chunks and
+//!   rechunks contracted indices to one block (Dask's `concatenate=True`).
+//! * **Approximate percentiles** (`percentile`): merged summaries of `m` weighted points,
+//!   rank error at most [`percentile_rank_error`]; exact up to `m` values.
 
 mod array;
 mod block;

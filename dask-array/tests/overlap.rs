@@ -490,7 +490,8 @@ fn percentiles_of_small_arrays_are_exact() {
 
 #[test]
 fn approximate_percentiles_stay_within_the_documented_rank_bound() {
-    // 120,000 normal values in 40 blocks (3 levels: blocks, 3 merges, the last merge),
+    // 120,000 normal values in 40 blocks (3 levels: the blocks, a merge level of 3
+    // tasks, the last merge),
     // summaries of 100 and 400 points.
     let x = RandomState::new(7)
         .standard_normal(&[400, 300], [50, 60])
@@ -573,5 +574,45 @@ fn percentile_handles_nan_and_rejects_bad_arguments() {
             .unwrap()
             .len(),
         0
+    );
+}
+
+#[test]
+fn empty_axes_and_zero_dimensional_arrays() {
+    let e = Array::<f64>::zeros(&[0, 5], [1, 2]).unwrap();
+    let y = e
+        .map_overlap(
+            &[0, 2],
+            &[Boundary::Reflect, Boundary::Periodic],
+            true,
+            |b, _| b.clone(),
+        )
+        .unwrap();
+    assert_eq!(
+        y.compute(&SyncScheduler).unwrap(),
+        ArrayD::zeros(IxDyn(&[0, 5]))
+    );
+
+    let g = e
+        .overlap(&[0, 1], &[Boundary::Nearest, Boundary::Constant(1.0)])
+        .unwrap();
+    assert_eq!(g.chunks().per_axis(), &[vec![0], vec![4, 4, 3]]);
+    check(&g, &ArrayD::zeros(IxDyn(&[0, 11])));
+    let s = blockwise_op::<f64, f64>("ij,jk->ik", &[&e.t(), &e], &MATMUL_BLOCKS).unwrap();
+    check(&s, &ArrayD::zeros(IxDyn(&[5, 5])));
+    // 0-d: no axes, nothing to overlap; one value, an exact percentile.
+    let z = Array::from_ndarray(ndarray::arr0(4.0).into_dyn(), 1).unwrap();
+    check(
+        &z.overlap(&[], &[]).unwrap(),
+        &ndarray::arr0(4.0).into_dyn(),
+    );
+    check(
+        &z.percentile(&[0.0, 50.0, 100.0]).unwrap(),
+        &Array1::from(vec![4.0; 3]).into_dyn(),
+    );
+    let r = blockwise("->", &[&z], |bs: &[&ArrayD<f64>], _| bs[0] * 2.0).unwrap();
+    assert_eq!(
+        r.compute(&SyncScheduler).unwrap(),
+        ndarray::arr0(8.0).into_dyn()
     );
 }
