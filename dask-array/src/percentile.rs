@@ -61,18 +61,19 @@ impl dask_graph::Data for Summary {
 }
 
 impl Summary {
-    /// Points `(value, weight)` sorted by value, compressed to at most `m`; adjacent
-    /// equal values are merged (which changes no rank).
+    /// The `len` points `point(i) = (value, weight)`, sorted by value, compressed to at
+    /// most `m`; adjacent equal values are merged (which changes no rank). Points are
+    /// read through a function so that a block's values need no weights stored beside
+    /// them.
     fn from_sorted(
         count: u64,
-        min: f64,
-        max: f64,
-        nan: bool,
-        points: &[(f64, f64)],
+        (min, max, nan): (f64, f64, bool),
+        len: usize,
+        point: impl Fn(usize) -> (f64, f64),
         m: usize,
     ) -> Summary {
-        let mut values = Vec::with_capacity(points.len().min(m));
-        let mut weights: Vec<f64> = Vec::with_capacity(points.len().min(m));
+        let mut values = Vec::with_capacity(len.min(m));
+        let mut weights: Vec<f64> = Vec::with_capacity(len.min(m));
         let mut push = |v: f64, w: f64| match values.last() {
             Some(&last) if last == v => {
                 if let Some(lw) = weights.last_mut() {
@@ -84,21 +85,22 @@ impl Summary {
                 weights.push(w);
             }
         };
-        if points.len() <= m {
-            for &(v, w) in points {
+        if len <= m {
+            for i in 0..len {
+                let (v, w) = point(i);
                 push(v, w);
             }
         } else {
-            let total: f64 = points.iter().map(|p| p.1).sum();
+            let total: f64 = (0..len).map(|i| point(i).1).sum();
             let step = total / m as f64;
-            let (mut j, mut cum) = (0usize, points[0].1);
+            let (mut j, mut cum) = (0usize, point(0).1);
             for k in 0..m {
                 let target = (k as f64 + 0.5) * step;
-                while cum < target && j + 1 < points.len() {
+                while cum < target && j + 1 < len {
                     j += 1;
-                    cum += points[j].1;
+                    cum += point(j).1;
                 }
-                push(points[j].0, step);
+                push(point(j).0, step);
             }
         }
         Summary {
@@ -307,13 +309,11 @@ pub(crate) fn summary_op<T: Element>(args: Args) -> OpResult {
         (Some(&a), Some(&b)) => (a, b),
         _ => (f64::INFINITY, f64::NEG_INFINITY),
     };
-    let points: Vec<(f64, f64)> = xs.iter().map(|&x| (x, 1.0)).collect();
     Ok(Value::new(Summary::from_sorted(
         xs.len() as u64,
-        min,
-        max,
-        nan,
-        &points,
+        (min, max, nan),
+        xs.len(),
+        |i| (xs[i], 1.0),
         m,
     )))
 }
@@ -333,7 +333,11 @@ fn merge_op(args: Args) -> OpResult {
     }
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(Value::new(Summary::from_sorted(
-        count, min, max, nan, &points, m,
+        count,
+        (min, max, nan),
+        points.len(),
+        |i| points[i],
+        m,
     )))
 }
 
@@ -390,14 +394,8 @@ mod tests {
 
     #[test]
     fn codec_round_trips() {
-        let s = Summary::from_sorted(
-            3,
-            1.0,
-            4.0,
-            false,
-            &[(1.0, 1.0), (2.0, 1.0), (4.0, 1.0)],
-            10,
-        );
+        let points = [(1.0, 1.0), (2.0, 1.0), (4.0, 1.0)];
+        let s = Summary::from_sorted(3, (1.0, 4.0, false), 3, |i| points[i], 10);
         let mut bytes = Vec::new();
         encode_summary(&Value::new(s.clone()), &mut bytes).unwrap();
         let back = decode_summary(&bytes).unwrap();
@@ -408,7 +406,7 @@ mod tests {
     #[test]
     fn compression_keeps_ranks_within_half_a_step() {
         let points: Vec<(f64, f64)> = (0..1000).map(|i| (i as f64, 1.0)).collect();
-        let s = Summary::from_sorted(1000, 0.0, 999.0, false, &points, 10);
+        let s = Summary::from_sorted(1000, (0.0, 999.0, false), 1000, |i| points[i], 10);
         assert_eq!(s.values.len(), 10);
         // Targets at 50, 150, ...: the points are 49, 149, ... (0-based cumulative).
         assert_eq!(s.values[0], 49.0);
