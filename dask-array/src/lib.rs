@@ -51,9 +51,16 @@
 //! * **Recycled buffers**: kernels that consume a block hand its buffer to a small
 //!   pool that the next block of that size reuses — fresh multi-megabyte allocations
 //!   would otherwise go back to the kernel and fault in again page by page.
+//! * **Overlapping blocks** (`overlap`): `map_overlap` gathers margins from as many
+//!   neighbours as the depth needs and pads edges by Dask's [`Boundary`] rules.
+//! * **Index notation** (`blockwise`): `"ij,jk->ik"` unifies each index's chunks and
+//!   rechunks contracted indices to one block (Dask's `concatenate=True`).
+//! * **Approximate percentiles** (`percentile`): merged summaries of `m` weighted points,
+//!   rank error at most [`percentile_rank_error`]; exact up to `m` values.
 
 mod array;
 mod block;
+mod blockwise;
 mod chunks;
 mod creation;
 mod cumulative;
@@ -64,6 +71,8 @@ mod histogram;
 pub mod io;
 mod linalg;
 mod map_blocks;
+mod overlap;
+mod percentile;
 pub mod random;
 mod rechunk;
 mod reduce;
@@ -76,6 +85,7 @@ pub use array::{Array, Scalar};
 #[doc(hidden)]
 pub use block::LeBytes;
 pub use block::block_value;
+pub use blockwise::{blockwise, blockwise_op};
 pub use chunks::{
     AUTO_BLOCK_BYTES, AxisChunks, ChunkError, ChunkSpec, Chunks, MAX_BLOCKS, normalize_chunks,
 };
@@ -84,6 +94,8 @@ pub use elementwise::{Operand, where_};
 pub use error::{Error, Result};
 pub use histogram::Histogram;
 pub use linalg::{CONTRACTION_GROUP, outer, tensordot};
+pub use overlap::Boundary;
+pub use percentile::{DEFAULT_PERCENTILE_POINTS, percentile_rank_error};
 pub use rechunk::MAX_FAN_IN;
 pub use reduce::{ArgPartial, DEFAULT_SPLIT_EVERY, Moments, Reduce};
 #[doc(hidden)]

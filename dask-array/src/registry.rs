@@ -36,6 +36,9 @@ pub struct ElementOps {
     pub cum_local: &'static RegisteredOp,
     pub histogram: &'static RegisteredOp,
     pub topk: &'static RegisteredOp,
+    pub overlap: &'static RegisteredOp,
+    pub trim: &'static RegisteredOp,
+    pub percentile: &'static RegisteredOp,
 }
 
 /// The operations only floating-point types have.
@@ -79,6 +82,9 @@ macro_rules! element_ops {
             register_op!(CUM_LOCAL = concat!("array.cum.local.", $name) => cumulative::cum_local_op::<$ty>);
             register_op!(HISTOGRAM = concat!("array.histogram.", $name) => crate::histogram::histogram_op::<$ty>);
             register_op!(TOPK = concat!("array.topk.", $name) => crate::select::topk_op::<$ty>);
+            register_op!(OVERLAP = concat!("array.overlap.", $name) => crate::overlap::overlap_op::<$ty>);
+            register_op!(TRIM = concat!("array.overlap.trim.", $name) => crate::overlap::trim_op::<$ty>, cheap);
+            register_op!(PERCENTILE = concat!("array.percentile.partial.", $name) => crate::percentile::summary_op::<$ty>);
 
             register_codec!(
                 ndarray::ArrayD<$ty>,
@@ -116,6 +122,9 @@ macro_rules! element_ops {
                 cum_local: &CUM_LOCAL,
                 histogram: &HISTOGRAM,
                 topk: &TOPK,
+                overlap: &OVERLAP,
+                trim: &TRIM,
+                percentile: &PERCENTILE,
             };
         }
     };
