@@ -57,6 +57,16 @@
 //!   rechunks contracted indices to one block (Dask's `concatenate=True`).
 //! * **Approximate percentiles** (`percentile`): merged summaries of `m` weighted points,
 //!   rank error at most [`percentile_rank_error`]; exact up to `m` values.
+//! * **Arrays on disk** ([`io`]): a [`ChunkedSource`](io::ChunkedSource) reads any
+//!   region, a [`ChunkedSink`](io::ChunkedSink) writes a block to its region;
+//!   `from_array`/`store` make one task per block, so memory holds a few blocks
+//!   whatever the data's size. `.npy` (memory-mapped), Zarr v3 (feature `zarr`, via
+//!   `zarrs`) and HDF5 (feature `hdf5`, the system library) reopen themselves in each
+//!   task from a serialized description, so they run on worker processes too; reads
+//!   are generators (re-read by each reader, never held); writes go to a temporary
+//!   name renamed into place when every block is written.
+//! * **Optional BLAS** (feature `blas`): matrix products through the system OpenBLAS,
+//!   one BLAS thread per worker.
 
 mod array;
 mod block;

@@ -251,6 +251,8 @@ pub(crate) fn matmul_op<T: Element + LinalgScalar>(args: Args) -> OpResult {
             .into_dimensionality::<Ix2>()?)
     };
     let (m, cols) = (two_d(0)?.nrows(), two_d(n)?.ncols());
+    #[cfg(feature = "blas")]
+    blas::one_thread();
     let mut out = Array2::<T>::zeros((m, cols));
     for l in 0..n {
         let (a, b) = (two_d(l)?, two_d(n + l)?);
@@ -272,4 +274,25 @@ pub(crate) fn matmul_op<T: Element + LinalgScalar>(args: Args) -> OpResult {
     }
     let out: ArrayD<T> = out.into_dimensionality::<IxDyn>()?;
     Ok(block_value(out))
+}
+
+/// The optional OpenBLAS backend (feature `blas`): ndarray's `general_mat_mul` calls
+/// `cblas_?gemm` for `f32`/`f64` blocks once this crate links a BLAS.
+#[cfg(feature = "blas")]
+mod blas {
+    // Links the system OpenBLAS that ndarray's `blas` feature calls.
+    use blas_src as _;
+
+    unsafe extern "C" {
+        fn openblas_set_num_threads(n: std::ffi::c_int);
+    }
+
+    /// One BLAS thread per task: the scheduler's workers are the parallelism, and
+    /// OpenBLAS's own pool (one thread per core by default) would oversubscribe them.
+    pub(super) fn one_thread() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: a plain setter of OpenBLAS's thread count, called before this
+        // process's first product and never concurrently (`Once`).
+        ONCE.call_once(|| unsafe { openblas_set_num_threads(1) });
+    }
 }

@@ -213,11 +213,14 @@ impl ChunkedSource<i64> for Formula {
     }
 }
 
+/// Regions written and their values, in C order.
+type Written = Mutex<Vec<(Vec<Range<usize>>, Vec<i64>)>>;
+
 /// A sink keeping what it is given in memory and checking alignment to a grid.
 struct Recorder {
     shape: Vec<usize>,
     grid: Option<Vec<usize>>,
-    written: Mutex<Vec<(Vec<Range<usize>>, Vec<i64>)>>,
+    written: Written,
     committed: Mutex<bool>,
 }
 
@@ -396,5 +399,87 @@ mod zarr {
         assert!(e.contains("holds int32, not float64"), "{e}");
         let e = err(ZarrSource::<f64>::open(dir.path()));
         assert!(e.contains("not a Zarr v3 array"), "{e}");
+    }
+}
+
+#[cfg(feature = "hdf5")]
+mod hdf5 {
+    use super::*;
+
+    #[test]
+    fn hdf5_files_written_by_h5py_are_read() {
+        let path = fixture("h5py_small.h5");
+        let big = ArrayD::from_shape_fn(IxDyn(&[5, 4]), |i| (i[0] * 4 + i[1]) as f64 / 2.0);
+        // The seed's example: from_array(f['/big-data'], chunks=...) and x - x.mean(axis=1).
+        let x = Array::<f64>::from_hdf5(&path, "/big-data", [2, 3]).unwrap();
+        check(&x, &big);
+        let means = big.mean_axis(ndarray::Axis(1)).unwrap();
+        common::check_close(
+            &x.mean_over(Reduce::axis(1)).unwrap(),
+            &means.into_dyn(),
+            1e-12,
+        );
+        // A chunked, gzip-compressed dataset in a group.
+        let ints = ArrayD::from_shape_fn(IxDyn(&[3, 10]), |i| (i[0] * 10 + i[1]) as i32 - 7);
+        check(
+            &Array::<i32>::from_hdf5(&path, "group/ints", [2, 4]).unwrap(),
+            &ints,
+        );
+        let flags = ArrayD::from_shape_vec(IxDyn(&[3]), vec![true, false, true]).unwrap();
+        check(
+            &Array::<bool>::from_hdf5(&path, "/flags", 2).unwrap(),
+            &flags,
+        );
+
+        let err = |r: dask_array::Result<Array<f64>>| r.unwrap_err().to_string();
+        let e = err(Array::<f64>::from_hdf5(&path, "/missing", 2));
+        assert!(
+            e.contains("h5py_small.h5:/missing") && e.contains("no dataset"),
+            "{e}"
+        );
+        let e = err(Array::<f64>::from_hdf5(&path, "/complex", 2));
+        assert!(e.contains("not supported"), "{e}");
+        let e = err(Array::<f64>::from_hdf5(&path, "/flags", 2));
+        assert!(e.contains("holds bool, not float64"), "{e}");
+    }
+
+    #[test]
+    fn hdf5_round_trips_and_failed_writes_leave_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = matrix(&[13, 7, 3]);
+        let u = ints(&[9, 11]).mapv(|v| v.rem_euclid(256) as u8);
+        let mut divisor = ints(&[8, 8]).mapv(|v| v.abs() + 1);
+        divisor[[6, 1]] = 0;
+        let x = Array::from_ndarray(ints(&[8, 8]), 4).unwrap();
+        let y = (&x / &Array::from_ndarray(divisor, 4).unwrap()).unwrap();
+        for (name, s) in schedulers() {
+            let path = dir.path().join(format!("f-{name}.h5"));
+            Array::from_ndarray(f.clone(), vec![vec![5, 8], vec![7], vec![1, 2]])
+                .unwrap()
+                .to_hdf5(&path, "/data/f", s)
+                .unwrap();
+            check(
+                &Array::<f64>::from_hdf5(&path, "/data/f", [4, 3, 2]).unwrap(),
+                &f,
+            );
+            let path = dir.path().join(format!("u-{name}.h5"));
+            Array::from_ndarray(u.clone(), [4, 5])
+                .unwrap()
+                .to_hdf5(&path, "u", s)
+                .unwrap();
+            check(&Array::<u8>::from_hdf5(&path, "u", [9, 2]).unwrap(), &u);
+
+            let path = dir.path().join(format!("q-{name}.h5"));
+            let e = y.to_hdf5(&path, "q", s).unwrap_err().to_string();
+            assert!(e.contains("division by zero"), "{name}: {e}");
+            assert!(!path.exists(), "{name}");
+        }
+        let names = listing(dir.path());
+        assert!(
+            names
+                .iter()
+                .all(|n| !n.starts_with('.') && !n.starts_with('q')),
+            "{names:?}"
+        );
     }
 }

@@ -590,7 +590,7 @@ fn empty_axes_and_zero_dimensional_arrays() {
         .unwrap();
     assert_eq!(
         y.compute(&SyncScheduler).unwrap(),
-        ArrayD::zeros(IxDyn(&[0, 5]))
+        ArrayD::<f64>::zeros(IxDyn(&[0, 5]))
     );
 
     let g = e

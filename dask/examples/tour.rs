@@ -23,12 +23,16 @@
 //!
 //! the first with N = 2e8 by default (`--full` for the seed's 2e9: 16 GB of samples
 //! that never exist in memory at once), the second on a 10,000 x 10,000 random array in
-//! blocks of 1000 x 1000, checking that the centred rows average zero. Run it with
+//! blocks of 1000 x 1000, checking that the centred rows average zero. Last, the seed's
+//! on-disk example (`x = da.from_array(f['/big-data'], chunks=(1000, 1000))`;
+//! `x - x.mean(axis=1)`): a 4000 x 4000 array is stored as Zarr, then read back block
+//! by block and its centred rows stored to `.npy`, on every scheduler. Run it with
 //! `cargo run --release --example tour` (or `... --example tour -- --full`).
 
 use std::time::Instant;
 
-use dask::array::{Reduce, random::RandomState};
+use dask::array::io::zarr::ZarrOptions;
+use dask::array::{Array, Reduce, random::RandomState};
 use dask::delayed::{Delayed, delayed_fn};
 use dask::prelude::*;
 
@@ -132,7 +136,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("the schedulers disagree".into());
     }
     println!("every scheduler agrees");
-    arrays(std::env::args().any(|a| a == "--full"))
+    arrays(std::env::args().any(|a| a == "--full"))?;
+    on_disk(dir.path())
 }
 
 /// The seed's array examples on every scheduler.
@@ -177,6 +182,52 @@ fn arrays(full: bool) -> Result<(), Box<dyn std::error::Error>> {
         );
         if worst > 1e-12 {
             return Err(format!("rows are not centred: {worst}").into());
+        }
+    }
+    Ok(())
+}
+
+/// The seed's on-disk example: read a stored array block by block, centre its rows and
+/// store the result, on every scheduler.
+fn on_disk(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let zarr = dir.join("big-data.zarr");
+    let t0 = Instant::now();
+    RandomState::new(7)
+        .random(&[4000, 4000], [1000, 1000])?
+        .to_zarr(
+            &zarr,
+            &ZarrOptions::default(),
+            dask::scheduler_by_name("threads")?.as_ref(),
+        )?;
+    println!(
+        "\nstored a 4000 x 4000 random array as Zarr (zstd, 1000 x 1000 chunks) in {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
+    println!("x = from_zarr(...); (x - x.mean(axis=1)).to_npy(...):");
+    let mut first = None;
+    for name in dask::SCHEDULER_NAMES {
+        let scheduler = dask::scheduler_by_name(name)?;
+        let t0 = Instant::now();
+        let x = Array::<f64>::from_zarr(&zarr)?;
+        let centered = (&x - &x.mean_over(Reduce::axis(1).keepdims(true))?)?;
+        let out = dir.join(format!("centered-{name}.npy"));
+        centered.to_npy(&out, scheduler.as_ref())?;
+        let elapsed = t0.elapsed().as_secs_f64();
+        let back = Array::<f64>::from_npy(&out, [1000, 4000])?;
+        let worst = back
+            .mean_over(Reduce::axis(1))?
+            .abs()
+            .max()?
+            .compute(scheduler.as_ref())?;
+        println!("{name:>9}: stored in {elapsed:.2} s, largest row mean read back {worst:.1e}");
+        if worst > 1e-12 {
+            return Err(format!("rows are not centred: {worst}").into());
+        }
+        let values = back.compute(scheduler.as_ref())?;
+        match &first {
+            Some(f) if *f != values => return Err("the schedulers disagree on disk".into()),
+            Some(_) => {}
+            None => first = Some(values),
         }
     }
     Ok(())

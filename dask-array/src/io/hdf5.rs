@@ -1,1 +1,386 @@
+//! HDF5 datasets, through the system HDF5 library (the `hdf5-metno` bindings).
+//!
+//! Reading is the seed's example: `from_hdf5("myfile.hdf5", "/big-data", chunks)` reads
+//! a dataset block by block, each task opening the file read-only and reading its
+//! hyperslab. Writing creates a new file holding one contiguous dataset, under a
+//! temporary name renamed into place when every block is written (an existing file
+//! at the path is replaced only then).
+//!
+//! HDF5 (without MPI) allows one writer per file at a time, across threads and
+//! processes. Each write task therefore takes an exclusive `flock` on a lock file
+//! beside the temporary file, opens the file, writes its hyperslab and closes it;
+//! the bindings serialize calls within a process anyway. Writes are thus serial,
+//! while computing the blocks stays parallel.
 
+use std::any::Any;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use dask_graph::{Args, BoxError, OpResult, register_op};
+use hdf5::{Hyperslab, Selection, SliceOrIndex};
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    ChunkedSink, ChunkedSource, Region, Reopen, Staging, description_arg, encode_description,
+    for_dtype, region_arg,
+};
+use crate::array::Array;
+use crate::block::{block_ref, block_value};
+use crate::chunks::ChunkSpec;
+use crate::element::{DType, Element};
+use crate::error::{Result, io_error};
+
+/// Runs `$body` with `$u` the concrete type of `$dtype`.
+macro_rules! with_type {
+    ($dtype:expr, $u:ident => $body:expr) => {
+        match $dtype {
+            DType::F64 => {
+                type $u = f64;
+                $body
+            }
+            DType::F32 => {
+                type $u = f32;
+                $body
+            }
+            DType::I64 => {
+                type $u = i64;
+                $body
+            }
+            DType::I32 => {
+                type $u = i32;
+                $body
+            }
+            DType::U64 => {
+                type $u = u64;
+                $body
+            }
+            DType::U8 => {
+                type $u = u8;
+                $body
+            }
+            DType::Bool => {
+                type $u = bool;
+                $body
+            }
+        }
+    };
+}
+
+/// `a` as an array of `T` (they are the same type: chosen by `T::DTYPE`).
+fn same<T: 'static, U: 'static>(a: ArrayD<U>) -> Result<ArrayD<T>, BoxError> {
+    (Box::new(a) as Box<dyn Any>)
+        .downcast::<ArrayD<T>>()
+        .map(|b| *b)
+        .map_err(|_| "internal error: element types disagree".into())
+}
+
+/// A dataset in a file, as tasks see it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Hdf5Dataset {
+    path: PathBuf,
+    dataset: String,
+    dtype: u8,
+    shape: Vec<u64>,
+    modified_ns: u64,
+    /// The lock file serializing writers (sinks only).
+    lock: Option<PathBuf>,
+}
+
+const DTYPES: [DType; 7] = [
+    DType::F64,
+    DType::F32,
+    DType::I64,
+    DType::I32,
+    DType::U64,
+    DType::U8,
+    DType::Bool,
+];
+
+fn selection(region: &Region) -> Selection {
+    if region.is_empty() {
+        return Selection::All;
+    }
+    let dims: Vec<SliceOrIndex> = region.iter().map(|r| r.clone().into()).collect();
+    Selection::Hyperslab(Hyperslab::from(dims))
+}
+
+fn dtype_of(ds: &hdf5::Dataset) -> Result<DType, BoxError> {
+    let t = ds.dtype()?;
+    DTYPES
+        .iter()
+        .copied()
+        .find(|&d| with_type!(d, U => t.is::<U>()))
+        .ok_or_else(|| {
+            let desc = t
+                .to_descriptor()
+                .map_or_else(|e| e.to_string(), |d| d.to_string());
+            format!(
+                "its type {desc} is not supported (supported: float64 float32 int64 int32 uint64 uint8 bool)"
+            )
+            .into()
+        })
+}
+
+impl Hdf5Dataset {
+    fn dtype(&self) -> Result<DType, BoxError> {
+        DTYPES
+            .get(self.dtype as usize)
+            .copied()
+            .ok_or_else(|| "corrupt dataset description".into())
+    }
+
+    fn describe(&self) -> String {
+        format!("{}:{}", self.path.display(), self.dataset)
+    }
+
+    fn open<T: Element>(path: &Path, dataset: &str) -> Result<Hdf5Dataset, BoxError> {
+        let file = hdf5::File::open(path)?;
+        let ds = file
+            .dataset(dataset)
+            .map_err(|e| format!("no dataset {dataset:?}: {e}"))?;
+        let dtype = dtype_of(&ds)?;
+        if dtype != T::DTYPE {
+            return Err(format!("the dataset holds {dtype}, not {}", T::DTYPE).into());
+        }
+        let modified_ns = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64);
+        Ok(Hdf5Dataset {
+            path: path.to_path_buf(),
+            dataset: dataset.to_string(),
+            dtype: DTYPES.iter().position(|d| *d == dtype).unwrap_or(0) as u8,
+            shape: ds.shape().iter().map(|&d| d as u64).collect(),
+            modified_ns,
+            lock: None,
+        })
+    }
+
+    fn read<T: Element>(&self, region: &Region) -> Result<ArrayD<T>, BoxError> {
+        let shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
+        if shape.contains(&0) {
+            return Ok(ArrayD::from_shape_vec(IxDyn(&shape), Vec::new())?);
+        }
+        let file = hdf5::File::open(&self.path)?;
+        let ds = file.dataset(&self.dataset)?;
+        let sel = selection(region);
+        with_type!(T::DTYPE, U => same(ds.read_slice::<U, _, IxDyn>(sel)?))
+    }
+
+    fn write<T: Element>(&self, region: &Region, block: ArrayViewD<'_, T>) -> Result<(), BoxError> {
+        if block.is_empty() {
+            return Ok(());
+        }
+        let lock_path = self.lock.as_ref().ok_or("internal error: no lock file")?;
+        let lock = std::fs::OpenOptions::new().write(true).open(lock_path)?;
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)?;
+        let file = hdf5::File::open_rw(&self.path)?;
+        let ds = file.dataset(&self.dataset)?;
+        let sel = selection(region);
+        let owned = block.to_owned();
+        with_type!(T::DTYPE, U => ds.write_slice(&same::<U, T>(owned)?, sel)?);
+        drop(ds);
+        file.close()?;
+        // The lock goes with `lock`.
+        Ok(())
+    }
+}
+
+/// An HDF5 dataset read as a [`ChunkedSource`].
+#[derive(Debug)]
+pub struct Hdf5Source<T> {
+    dataset: Hdf5Dataset,
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> Hdf5Source<T> {
+    /// Opens `dataset` (e.g. `"/big-data"`) of the HDF5 file at `path`; it must hold
+    /// elements of type `T`.
+    pub fn open(path: impl AsRef<Path>, dataset: &str) -> Result<Hdf5Source<T>> {
+        let path = path.as_ref();
+        let dataset = Hdf5Dataset::open::<T>(path, dataset)
+            .map_err(|e| io_error(format!("reading {}:{dataset}", path.display()), e))?;
+        Ok(Hdf5Source {
+            dataset,
+            _element: PhantomData,
+        })
+    }
+}
+
+impl<T: Element> ChunkedSource<T> for Hdf5Source<T> {
+    fn shape(&self) -> Vec<usize> {
+        self.dataset.shape.iter().map(|&d| d as usize).collect()
+    }
+
+    fn read(&self, region: &Region) -> Result<ArrayD<T>, BoxError> {
+        self.dataset.read(region)
+    }
+
+    fn describe(&self) -> String {
+        self.dataset.describe()
+    }
+
+    fn reopen(&self) -> Option<Reopen> {
+        Some(Reopen {
+            op: &HDF5_READ,
+            description: encode_description(&self.dataset),
+        })
+    }
+}
+
+/// A new HDF5 file with one dataset, written as a [`ChunkedSink`] under a temporary
+/// name until [`commit`](ChunkedSink::commit).
+#[derive(Debug)]
+pub struct Hdf5Sink<T> {
+    staging: Staging,
+    lock: PathBuf,
+    dataset: Hdf5Dataset,
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> Hdf5Sink<T> {
+    /// Creates the temporary file, with dataset `dataset` (intermediate groups are
+    /// created) of `shape`, to be committed at `path`.
+    pub fn create(path: impl AsRef<Path>, dataset: &str, shape: &[usize]) -> Result<Hdf5Sink<T>> {
+        let path = path.as_ref();
+        let what = || format!("creating {}:{dataset}", path.display());
+        let staging = Staging::new(path)?;
+        let mut lock_name = staging.temp().as_os_str().to_os_string();
+        lock_name.push(".lock");
+        let lock = PathBuf::from(lock_name);
+        let create = || -> Result<(), BoxError> {
+            std::fs::File::create(&lock)?;
+            let file = hdf5::File::create(staging.temp())?;
+            let mut group = file.as_group()?;
+            let parts: Vec<&str> = dataset.split('/').filter(|p| !p.is_empty()).collect();
+            let (name, groups) = parts.split_last().ok_or("the dataset name is empty")?;
+            for g in groups {
+                group = match group.group(g) {
+                    Ok(existing) => existing,
+                    Err(_) => group.create_group(g)?,
+                };
+            }
+            with_type!(T::DTYPE, U => group.new_dataset::<U>().shape(shape.to_vec()).create(*name)?);
+            file.close()?;
+            Ok(())
+        };
+        if let Err(e) = create() {
+            let _ = std::fs::remove_file(&lock);
+            return Err(io_error(what(), e));
+        }
+        let description = Hdf5Dataset {
+            path: staging.temp().to_path_buf(),
+            dataset: dataset.to_string(),
+            dtype: DTYPES.iter().position(|d| *d == T::DTYPE).unwrap_or(0) as u8,
+            shape: shape.iter().map(|&d| d as u64).collect(),
+            modified_ns: 0,
+            lock: Some(lock.clone()),
+        };
+        Ok(Hdf5Sink {
+            staging,
+            lock,
+            dataset: description,
+            _element: PhantomData,
+        })
+    }
+}
+
+impl<T: Element> ChunkedSink<T> for Hdf5Sink<T> {
+    fn shape(&self) -> Vec<usize> {
+        self.dataset.shape.iter().map(|&d| d as usize).collect()
+    }
+
+    fn write(&self, region: &Region, block: ArrayViewD<'_, T>) -> Result<(), BoxError> {
+        self.dataset.write(region, block)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{}:{}",
+            self.staging.target().display(),
+            self.dataset.dataset
+        )
+    }
+
+    fn reopen(&self) -> Option<Reopen> {
+        Some(Reopen {
+            op: &HDF5_WRITE,
+            description: encode_description(&self.dataset),
+        })
+    }
+
+    fn commit(&self) -> Result<(), BoxError> {
+        self.staging.commit()?;
+        let _ = std::fs::remove_file(&self.lock);
+        Ok(())
+    }
+
+    fn abort(&self) {
+        self.staging.abort();
+        let _ = std::fs::remove_file(&self.lock);
+    }
+}
+
+impl<T> Drop for Hdf5Sink<T> {
+    fn drop(&mut self) {
+        // Committed or not, the lock file is not part of the output.
+        let _ = std::fs::remove_file(&self.lock);
+    }
+}
+
+impl<T: Element> Array<T> {
+    /// An array reading `dataset` of the HDF5 file at `path` block by block — the
+    /// seed's `da.from_array(f['/big-data'], chunks=(1000, 1000))`.
+    pub fn from_hdf5(
+        path: impl AsRef<Path>,
+        dataset: &str,
+        chunks: impl Into<ChunkSpec>,
+    ) -> Result<Array<T>> {
+        Array::from_array(Hdf5Source::<T>::open(path, dataset)?, chunks)
+    }
+
+    /// Computes the array on `scheduler` and writes it as `dataset` of a new HDF5 file
+    /// at `path` (replacing any file there once every block is written).
+    pub fn to_hdf5(
+        &self,
+        path: impl AsRef<Path>,
+        dataset: &str,
+        scheduler: &dyn dask_graph::Scheduler,
+    ) -> Result<()> {
+        self.store(
+            Hdf5Sink::<T>::create(path, dataset, &self.shape())?,
+            scheduler,
+        )
+    }
+}
+
+fn read_value<T: Element>(dataset: &Hdf5Dataset, region: &Region) -> OpResult {
+    Ok(block_value(dataset.read::<T>(region).map_err(|e| {
+        format!("reading {}: {e}", dataset.describe())
+    })?))
+}
+
+fn write_value<T: Element>(dataset: &Hdf5Dataset, region: &Region, args: &Args) -> OpResult {
+    let block = block_ref::<T>(args.value(2)?)?;
+    dataset
+        .write(region, block.view())
+        .map_err(|e| format!("writing {}: {e}", dataset.describe()))?;
+    Ok(dask_graph::Value::new(block.len() as u64))
+}
+
+fn read_op(args: Args) -> OpResult {
+    let dataset: Hdf5Dataset = description_arg(&args)?;
+    let region = region_arg(&args, 1)?;
+    for_dtype!(dataset.dtype()?, read_value(&dataset, &region))
+}
+
+fn write_op(args: Args) -> OpResult {
+    let dataset: Hdf5Dataset = description_arg(&args)?;
+    let region = region_arg(&args, 1)?;
+    for_dtype!(dataset.dtype()?, write_value(&dataset, &region, &args))
+}
+
+register_op!(HDF5_READ = "array.io.hdf5.read" => read_op, generator);
+register_op!(HDF5_WRITE = "array.io.hdf5.write" => write_op);

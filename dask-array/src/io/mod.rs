@@ -19,6 +19,9 @@
 //!   (`.name.partial-<pid>-<n>`) and rename it into place only after every block is
 //!   written; a failed compute removes it. A crash leaves at most a `.partial` file, never
 //!   an output that looks complete.
+//! * **Reads are recomputed, not kept.** Read operations are registered as
+//!   generators, so each reader of a block reads it itself (see [`Reopen`]); a block
+//!   needed twice never waits in memory for its second reader.
 //! * **Aligned writes.** A sink may declare a chunk grid (Zarr's chunks); blocks that
 //!   straddle grid cells would make two tasks rewrite one stored chunk at once, so
 //!   `store` rechunks such an array onto the grid first.
@@ -103,6 +106,13 @@ pub trait ChunkedSink<T: Element>: Send + Sync + 'static {
 
 /// How a task reopens a source or sink in any process: a registered operation and
 /// the description it is given as its first argument.
+///
+/// Register read operations as *generators* (`register_op!(... => f, generator)`), as
+/// the built-in formats do: a block read by several tasks (`x - x.mean(axis=1)` reads
+/// each block for the mean and again for the difference) is then read again by each
+/// of them instead of being held in memory until the last one runs — the bounded
+/// memory that larger-than-memory data needs, bought with a second read (usually from
+/// the page cache). Dask inlines its `from_array` getters for the same reason.
 ///
 /// A read operation receives `(description: Vec<u8>, region: Vec<u64>)` and returns the
 /// block; a write operation receives `(description, region, block)` and returns the
@@ -195,7 +205,7 @@ impl<T: Element> Array<T> {
     /// }
     /// let x = Array::from_array(Formula, [3, 4])?;
     /// assert_eq!(x.numblocks(), vec![2, 2]);
-    /// assert_eq!(x.sum()?.compute(&SyncScheduler)?, (0..4).map(|i| (0..6).map(|j| 10 * i + j).sum::<i64>()).sum());
+    /// assert_eq!(x.sum().compute(&SyncScheduler)?, (0..4).map(|i| (0..6).map(|j| 10 * i + j).sum::<i64>()).sum::<i64>());
     /// # Ok::<(), dask_array::Error>(())
     /// ```
     pub fn from_array(

@@ -11,9 +11,9 @@
 //!
 //! Reading through a memory map has the usual contract of NumPy's `memmap`: the file
 //! must not be truncated while it is read (the read checks the length first; a
-//! concurrent truncation could still fault). The mapping covers one block's span and
-//! is dropped after the block is copied, so mapped pages never accumulate in the
-//! process.
+//! concurrent truncation could still fault). Each mapping covers at most 32 MiB of
+//! the block's runs and is dropped once they are copied, so mapped pages never
+//! accumulate in the process.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -36,6 +36,9 @@ use crate::element::{DType, Element};
 use crate::error::{Result, io_error, shape_str};
 
 const MAGIC: &[u8] = b"\x93NUMPY";
+
+/// The most file bytes one memory mapping of a read spans (see `read_c`).
+const MAP_SPAN: usize = 32 << 20;
 
 /// What a task needs to reopen an `.npy` file: its path and header facts (plus the
 /// file's length and modification time, so a changed file gets new block names).
@@ -138,33 +141,66 @@ impl NpyFile {
         let out_shape: Vec<usize> = region.iter().map(ExactSizeIterator::len).collect();
         let n = region_len(region);
         let (starts, run) = runs(shape, region);
-        let (Some(&first), Some(&last)) = (starts.first(), starts.last()) else {
+        let Some(&last) = starts.last() else {
             return Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), Vec::new())?);
         };
         let size = T::N;
-        let span = (last + run - first) * size;
-        let offset = self.data_offset + (first * size) as u64;
         let file = File::open(&self.path)?;
         let len = file.metadata()?.len();
-        if len < offset + span as u64 {
+        let end = self.data_offset + ((last + run) * size) as u64;
+        if len < end {
             return Err(format!("the file shrank to {len} bytes while being read").into());
         }
-        // SAFETY: the mapping is read-only and private to this call; the file was just
-        // checked to be long enough. Like NumPy's memmap, reading assumes nobody
-        // truncates the file meanwhile (documented on the module).
-        #[allow(unsafe_code)]
-        let map = unsafe {
-            memmap2::MmapOptions::new()
-                .offset(offset)
-                .len(span)
-                .map(&file)?
-        };
         let mut data = alloc::<T>(n);
-        for s in starts {
-            let at = (s - first) * size;
-            if !T::extend_le(&map[at..at + run * size], &mut data) {
-                return Err(format!("invalid {} value in the data", T::DTYPE).into());
+        // Runs are mapped in groups spanning at most MAP_SPAN bytes: a block of a few
+        // columns of a wide array spans far more of the file than it reads, and every
+        // mapped page the kernel reads ahead would count as this process's memory.
+        let piece = (MAP_SPAN / size).max(1);
+        let pieces: Vec<(usize, usize)> = starts
+            .iter()
+            .flat_map(|&s| {
+                (0..run)
+                    .step_by(piece)
+                    .map(move |o| (s + o, piece.min(run - o)))
+            })
+            .collect();
+        let mut group = 0;
+        while group < pieces.len() {
+            let first = pieces[group].0;
+            let mut stop = group + 1;
+            while stop < pieces.len() {
+                let (s, l) = pieces[stop];
+                if (s + l - first) * size > MAP_SPAN {
+                    break;
+                }
+                stop += 1;
             }
+            let (s, l) = pieces[stop - 1];
+            let span = (s + l - first) * size;
+            let offset = self.data_offset + (first * size) as u64;
+            // SAFETY: a read-only private mapping of a range just checked to lie within
+            // the file. Like NumPy's memmap, reading assumes nobody truncates the file
+            // meanwhile (documented on the module).
+            #[allow(unsafe_code)]
+            let map = unsafe {
+                memmap2::MmapOptions::new()
+                    .offset(offset)
+                    .len(span)
+                    .map(&file)?
+            };
+            // Mostly wanted bytes: ask for the whole span at once (one large read
+            // instead of a page fault per readahead window when the file is cold).
+            let wanted: usize = pieces[group..stop].iter().map(|p| p.1 * size).sum();
+            if 2 * wanted >= span {
+                let _ = map.advise(memmap2::Advice::WillNeed);
+            }
+            for &(s, l) in &pieces[group..stop] {
+                let at = (s - first) * size;
+                if !T::extend_le(&map[at..at + l * size], &mut data) {
+                    return Err(format!("invalid {} value in the data", T::DTYPE).into());
+                }
+            }
+            group = stop;
         }
         Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), data)?)
     }
@@ -382,7 +418,7 @@ fn header_bytes(dtype: DType, shape: &[usize]) -> Vec<u8> {
 /// let path = dir.path().join("x.npy");
 /// Array::<f64>::arange(0.0, 10.0, 1.0, 4)?.to_npy(&path, &SyncScheduler)?;
 /// let x = Array::<f64>::from_npy(&path, 3)?;
-/// assert_eq!(x.sum()?.compute(&SyncScheduler)?, 45.0);
+/// assert_eq!(x.sum().compute(&SyncScheduler)?, 45.0);
 /// assert_eq!(NpySource::<f64>::open(&path)?.shape_of(), vec![10]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -553,7 +589,7 @@ fn write_op(args: Args) -> OpResult {
     for_dtype!(file.dtype()?, write_value(&file, &region, &args))
 }
 
-register_op!(NPY_READ = "array.io.npy.read" => read_op);
+register_op!(NPY_READ = "array.io.npy.read" => read_op, generator);
 register_op!(NPY_WRITE = "array.io.npy.write" => write_op);
 
 #[cfg(test)]

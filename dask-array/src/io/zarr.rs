@@ -446,5 +446,5 @@ fn write_op(args: Args) -> OpResult {
     for_dtype!(store.dtype()?, write_value(&store, &region, &args))
 }
 
-register_op!(ZARR_READ = "array.io.zarr.read" => read_op);
+register_op!(ZARR_READ = "array.io.zarr.read" => read_op, generator);
 register_op!(ZARR_WRITE = "array.io.zarr.write" => write_op);
