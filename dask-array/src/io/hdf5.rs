@@ -75,6 +75,17 @@ fn same<T: 'static, U: 'static>(a: ArrayD<U>) -> Result<ArrayD<T>, BoxError> {
         .map_err(|_| "internal error: element types disagree".into())
 }
 
+/// Opens `path` with HDF5's own file locks off. Writers are serialized by a `flock` of
+/// their own; HDF5's locks, taken on the file itself, would be inherited by worker
+/// processes that happen to start while another thread has the file open (the library
+/// does not open files close-on-exec) and would outlive the open, refusing every later
+/// one with "unable to lock file".
+fn open_file(path: &Path, mode: hdf5::file::OpenMode) -> hdf5::Result<hdf5::File> {
+    let mut builder = hdf5::File::with_options();
+    builder.fapl().file_locking(false);
+    builder.open_as(path, mode)
+}
+
 /// A dataset in a file, as tasks see it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Hdf5Dataset {
@@ -135,7 +146,7 @@ impl Hdf5Dataset {
     }
 
     fn open<T: Element>(path: &Path, dataset: &str) -> Result<Hdf5Dataset, BoxError> {
-        let file = hdf5::File::open(path)?;
+        let file = open_file(path, hdf5::file::OpenMode::Read)?;
         let ds = file
             .dataset(dataset)
             .map_err(|e| format!("no dataset {dataset:?}: {e}"))?;
@@ -163,7 +174,7 @@ impl Hdf5Dataset {
         if shape.contains(&0) {
             return Ok(ArrayD::from_shape_vec(IxDyn(&shape), Vec::new())?);
         }
-        let file = hdf5::File::open(&self.path)?;
+        let file = open_file(&self.path, hdf5::file::OpenMode::Read)?;
         let ds = file.dataset(&self.dataset)?;
         let sel = selection(region);
         with_type!(T::DTYPE, U => same(ds.read_slice::<U, _, IxDyn>(sel)?))
@@ -176,7 +187,7 @@ impl Hdf5Dataset {
         let lock_path = self.lock.as_ref().ok_or("internal error: no lock file")?;
         let lock = std::fs::OpenOptions::new().write(true).open(lock_path)?;
         rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)?;
-        let file = hdf5::File::open_rw(&self.path)?;
+        let file = open_file(&self.path, hdf5::file::OpenMode::ReadWrite)?;
         let ds = file.dataset(&self.dataset)?;
         let sel = selection(region);
         let owned = block.to_owned();
@@ -252,7 +263,7 @@ impl<T: Element> Hdf5Sink<T> {
         let lock = PathBuf::from(lock_name);
         let create = || -> Result<(), BoxError> {
             std::fs::File::create(&lock)?;
-            let file = hdf5::File::create(staging.temp())?;
+            let file = open_file(staging.temp(), hdf5::file::OpenMode::CreateExcl)?;
             let mut group = file.as_group()?;
             let parts: Vec<&str> = dataset.split('/').filter(|p| !p.is_empty()).collect();
             let (name, groups) = parts.split_last().ok_or("the dataset name is empty")?;
