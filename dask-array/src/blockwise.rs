@@ -246,13 +246,19 @@ pub fn blockwise<T: Element, U: Element>(
     let f = Arc::new(f);
     Ok(build(&p.graphs(), name, p.chunks.clone(), |index| {
         let (f, index_owned) = (Arc::clone(&f), index.to_vec());
+        let expected = p.chunks.block_shape(index).unwrap_or_default();
         let op = Op::local("blockwise", move |args| {
             let blocks = args
                 .values()
                 .iter()
                 .map(block_ref::<T>)
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(block_value(f(&blocks, &index_owned)))
+            let out = f(&blocks, &index_owned);
+            Ok(block_value(crate::map_blocks::checked(
+                out,
+                &expected,
+                &index_owned,
+            )?))
         });
         Node::Task(Task::new(op, p.inputs_of(index)))
     }))
@@ -270,10 +276,15 @@ pub fn blockwise_op<T: Element, U: Element>(
     let p = prepare(spec, inputs)?;
     let names: Vec<&str> = p.arrays.iter().map(|x| x.name()).collect();
     let name = layer_name("blockwise", &(spec, names, op.name));
-    Ok(build(&p.graphs(), name, p.chunks.clone(), |index| {
-        let idx: Vec<u64> = index.iter().map(|&i| i as u64).collect();
-        let mut args = vec![lit(idx)];
-        args.extend(p.inputs_of(index));
-        Node::Task(Task::new(Op::Registered(op), args))
-    }))
+    Ok(crate::map_blocks::check_blocks(build(
+        &p.graphs(),
+        name,
+        p.chunks.clone(),
+        |index| {
+            let idx: Vec<u64> = index.iter().map(|&i| i as u64).collect();
+            let mut args = vec![lit(idx)];
+            args.extend(p.inputs_of(index));
+            Node::Task(Task::new(Op::Registered(op), args))
+        },
+    )))
 }

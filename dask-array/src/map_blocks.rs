@@ -6,15 +6,17 @@
 //! everywhere: it receives the block index (a `Vec<u64>` literal) and the block.
 //!
 //! The output's chunks are the input's unless declared; a function that returns a block
-//! of another shape than declared makes `compute` fail naming the block, never a
-//! silently misassembled array. The output's element type is the function's.
+//! of another shape than declared makes `compute` fail naming the block — also when the
+//! result only feeds a reduction — never a silently wrong answer. (Closure results are
+//! checked in the task; registered operations get a cheap checking step, which the
+//! optimizer fuses into the next task.) The output's element type is the function's.
 
 use std::sync::Arc;
 
-use dask_graph::{Arg, Node, Op, RegisteredOp, Task};
+use dask_graph::{Arg, BoxError, Node, Op, RegisteredOp, Task};
 use ndarray::ArrayD;
 
-use crate::array::{Array, block_key, build, layer_name, lit};
+use crate::array::{Array, block_key, build, layer_name, lit, lit_usizes};
 use crate::block::{block_ref, block_value};
 use crate::chunks::Chunks;
 use crate::element::Element;
@@ -66,13 +68,13 @@ impl<T: Element> Array<T> {
             &(self.name(), op.name, chunks.per_axis().to_vec()),
         );
         let src = &self.name;
-        Ok(build(&[&self.graph], name, chunks, |index| {
+        Ok(check_blocks(build(&[&self.graph], name, chunks, |index| {
             let idx: Vec<u64> = index.iter().map(|&i| i as u64).collect();
             Node::Task(Task::new(
                 Op::Registered(op),
                 vec![lit(idx), Arg::Key(block_key(src, index))],
             ))
-        }))
+        })))
     }
 
     fn check_grid(&self, chunks: &Chunks) -> Result<()> {
@@ -103,13 +105,71 @@ impl<T: Element> Array<T> {
         );
         let f = Arc::new(f);
         let src = &self.name;
+        let declared = chunks.clone();
         build(&[&self.graph], name, chunks, |index| {
             let (f, index_owned) = (Arc::clone(&f), index.to_vec());
+            let expected = declared.block_shape(index).unwrap_or_default();
             let op = Op::local("map_blocks", move |args| {
                 let block = block_ref::<T>(args.value(0)?)?;
-                Ok(block_value(f(block, &index_owned)))
+                let out = f(block, &index_owned);
+                Ok(block_value(checked(out, &expected, &index_owned)?))
             });
             Node::Task(Task::new(op, vec![Arg::Key(block_key(src, index))]))
         })
     }
+}
+
+/// `block` if it has the `expected` shape; otherwise an error naming block `index`.
+pub(crate) fn checked<U: Element>(
+    block: ArrayD<U>,
+    expected: &[usize],
+    index: &[usize],
+) -> Result<ArrayD<U>, BoxError> {
+    if block.shape() == expected {
+        Ok(block)
+    } else {
+        Err(format!(
+            "block {index:?} has shape {} but the chunks say {}",
+            shape_str(block.shape()),
+            shape_str(expected)
+        )
+        .into())
+    }
+}
+
+/// `array` with every block checked against its chunks by a cheap step (fused into
+/// the next task): for blocks made by a user's registered operation.
+pub(crate) fn check_blocks<U: Element>(array: Array<U>) -> Array<U> {
+    let name = layer_name("checked", &array.name());
+    let src = &array.name;
+    let chunks = array.chunks.clone();
+    build(&[&array.graph], name, chunks.clone(), |index| {
+        let expected = chunks.block_shape(index).unwrap_or_default();
+        crate::array::task(
+            U::ops().check_shape,
+            vec![
+                lit_usizes(&expected),
+                lit_usizes(index),
+                Arg::Key(block_key(src, index)),
+            ],
+        )
+    })
+}
+
+/// `array.check_shape.<T>`: `[expected shape, block index, block]` → the block.
+pub(crate) fn check_shape_op<T: Element>(args: dask_graph::Args) -> dask_graph::OpResult {
+    let usizes = |i: usize| -> Result<Vec<usize>, BoxError> {
+        Ok(args
+            .get::<Vec<u64>>(i)?
+            .iter()
+            .map(|&d| d as usize)
+            .collect())
+    };
+    let (expected, index) = (usizes(0)?, usizes(1)?);
+    let value = args
+        .into_values()
+        .pop()
+        .ok_or("check_shape: no block argument")?;
+    let block = crate::block::take_block::<T>(value)?;
+    Ok(block_value(checked(block, &expected, &index)?))
 }

@@ -477,11 +477,18 @@ impl<T: Element> Array<T> {
         );
         let f = Arc::new(f);
         let src = &expanded.name;
+        let expanded_chunks = expanded.chunks.clone();
         let mapped: Array<U> = build(&[&expanded.graph], name, expanded.chunks.clone(), |index| {
             let (f, index_owned) = (Arc::clone(&f), index.to_vec());
+            let expected = expanded_chunks.block_shape(index).unwrap_or_default();
             let op = Op::local("map_overlap", move |args| {
                 let block = block_ref::<T>(args.value(0)?)?;
-                Ok(block_value(f(block, &index_owned)))
+                let out = f(block, &index_owned);
+                Ok(block_value(crate::map_blocks::checked(
+                    out,
+                    &expected,
+                    &index_owned,
+                )?))
             });
             Node::Task(Task::new(op, vec![Arg::Key(block_key(src, index))]))
         });

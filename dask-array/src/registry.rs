@@ -39,6 +39,7 @@ pub struct ElementOps {
     pub overlap: &'static RegisteredOp,
     pub trim: &'static RegisteredOp,
     pub percentile: &'static RegisteredOp,
+    pub check_shape: &'static RegisteredOp,
 }
 
 /// The operations only floating-point types have.
@@ -85,6 +86,7 @@ macro_rules! element_ops {
             register_op!(OVERLAP = concat!("array.overlap.", $name) => crate::overlap::overlap_op::<$ty>);
             register_op!(TRIM = concat!("array.overlap.trim.", $name) => crate::overlap::trim_op::<$ty>, cheap);
             register_op!(PERCENTILE = concat!("array.percentile.partial.", $name) => crate::percentile::summary_op::<$ty>);
+            register_op!(CHECK_SHAPE = concat!("array.check_shape.", $name) => crate::map_blocks::check_shape_op::<$ty>, cheap);
 
             register_codec!(
                 ndarray::ArrayD<$ty>,
@@ -125,6 +127,7 @@ macro_rules! element_ops {
                 overlap: &OVERLAP,
                 trim: &TRIM,
                 percentile: &PERCENTILE,
+                check_shape: &CHECK_SHAPE,
             };
         }
     };

@@ -834,6 +834,24 @@ fn map_blocks_with_closures_and_registered_functions() {
         err.contains("block [0, 0]") && err.contains("chunks say"),
         "{err}"
     );
+    // Also when the blocks only feed a reduction (which would otherwise add up the
+    // wrong blocks), from a closure or from a registered operation, on every scheduler.
+    let err = wrong.sum().compute(&SyncScheduler).unwrap_err().to_string();
+    assert!(
+        err.contains("has shape (1, 2) but the chunks say (4, 2)"),
+        "{err}"
+    );
+    let declared = Chunks::from_lengths(vec![vec![3, 3], vec![2, 2, 1]]);
+    let by_op = x
+        .map_blocks_op::<f64>(&SCALED_BY_INDEX, Some(declared))
+        .unwrap();
+    for (name, s) in schedulers() {
+        let err = by_op.sum().compute(s).unwrap_err().to_string();
+        assert!(
+            err.contains("block [0, 0] has shape (4, 2) but the chunks say (3, 2)"),
+            "{name}: {err}"
+        );
+    }
 }
 
 #[test]

@@ -482,4 +482,132 @@ mod hdf5 {
             "{names:?}"
         );
     }
+
+    #[test]
+    fn hdf5_adds_datasets_to_existing_files_as_dask_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("two.h5");
+        let a = Array::from_ndarray(ints(&[4, 3]), 2).unwrap();
+        for (name, s) in schedulers() {
+            let _ = std::fs::remove_file(&path);
+            a.to_hdf5(&path, "/a", s).unwrap();
+            (&a * 2).to_hdf5(&path, "/group/b", s).unwrap();
+            check(
+                &Array::<i32>::from_hdf5(&path, "/a", 2).unwrap(),
+                &ints(&[4, 3]),
+            );
+            check(
+                &Array::<i32>::from_hdf5(&path, "/group/b", 2).unwrap(),
+                &ints(&[4, 3]).mapv(|v| v * 2),
+            );
+            let e = a.to_hdf5(&path, "/a", s).unwrap_err().to_string();
+            assert!(e.contains("\"/a\" already exists"), "{name}: {e}");
+            assert_eq!(listing(dir.path()), vec!["two.h5"], "{name}");
+        }
+    }
+}
+
+#[test]
+fn corrupt_npy_headers_are_errors_not_panics_or_garbage() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, header: &str, data: usize| {
+        let mut dict = header.to_string();
+        while !(10 + dict.len() + 1).is_multiple_of(64) {
+            dict.push(' ');
+        }
+        dict.push('\n');
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(dict.as_bytes());
+        bytes.resize(bytes.len() + data, 0);
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let cases = [
+        (
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693951,), }",
+            "too big",
+        ),
+        (
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (5), }",
+            "trailing comma",
+        ),
+        (
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'extra': 1, }",
+            "unexpected key",
+        ),
+        ("{'descr': '<f8', 'shape': (2,), }", "exactly the keys"),
+    ];
+    for (i, (header, why)) in cases.into_iter().enumerate() {
+        let path = write(&format!("bad{i}.npy"), header, 16);
+        let e = Array::<f64>::from_npy(&path, 2).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("bad{i}.npy")) && e.contains(why),
+            "{header}: {e}"
+        );
+    }
+    // A header length that points into the dict, and one beyond the file.
+    let path = write(
+        "cut.npy",
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
+        16,
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[8..10].copy_from_slice(&40u16.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let e = Array::<f64>::from_npy(&path, 2).unwrap_err().to_string();
+    assert!(e.contains("bad header"), "{e}");
+    bytes[8..10].copy_from_slice(&60000u16.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let e = Array::<f64>::from_npy(&path, 2).unwrap_err().to_string();
+    assert!(e.contains("the header claims 60000 bytes"), "{e}");
+}
+
+#[test]
+fn a_failed_commit_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let x = Array::from_ndarray(ints(&[4, 4]), 2).unwrap();
+    // The target is a non-empty directory: renaming a file over it fails.
+    let target = dir.path().join("out.npy");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("keep"), "x").unwrap();
+    let e = x
+        .to_npy(&target, &dask_graph::SyncScheduler)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("committing") && e.contains("out.npy"), "{e}");
+    assert_eq!(listing(dir.path()), vec!["out.npy"]);
+    assert_eq!(listing(&target), vec!["keep"]);
+}
+
+#[cfg(feature = "zarr")]
+#[test]
+fn zarr_commits_never_clobber_what_appeared_meanwhile() {
+    use dask_array::io::zarr::{ZarrOptions, ZarrSink};
+    let dir = tempfile::tempdir().unwrap();
+    let x = Array::from_ndarray(ints(&[4, 4]), 2).unwrap();
+    let target = dir.path().join("x.zarr");
+    let sink = ZarrSink::<i32>::create(&target, &[4, 4], &[2, 2], &ZarrOptions::default()).unwrap();
+    // Another writer's store appears before this one commits.
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("theirs"), "x").unwrap();
+    let e = x
+        .store(sink, &dask_graph::SyncScheduler)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("appeared while the array was written"), "{e}");
+    assert_eq!(listing(&target), vec!["theirs"]);
+    assert_eq!(listing(dir.path()), vec!["x.zarr"]);
+    // Replacing a plain file with a store, when asked to, leaves nothing else behind.
+    let file = dir.path().join("file.zarr");
+    std::fs::write(&file, "not a store").unwrap();
+    let replace = ZarrOptions {
+        overwrite: true,
+        ..ZarrOptions::default()
+    };
+    x.to_zarr(&file, &replace, &dask_graph::SyncScheduler)
+        .unwrap();
+    check(&Array::<i32>::from_zarr(&file).unwrap(), &ints(&[4, 4]));
+    assert_eq!(listing(dir.path()), vec!["file.zarr", "x.zarr"]);
 }

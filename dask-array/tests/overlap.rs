@@ -616,3 +616,39 @@ fn empty_axes_and_zero_dimensional_arrays() {
         ndarray::arr0(8.0).into_dyn()
     );
 }
+
+/// A function returning blocks of the wrong shape fails the compute naming the block,
+/// also when its result only feeds a reduction (which would otherwise add up the
+/// wrong blocks).
+#[test]
+fn wrong_block_shapes_fail_even_inside_reductions() {
+    let x = Array::from_ndarray(Array1::<f64>::ones(10).into_dyn(), 4).unwrap();
+    let longer = |b: &ArrayD<f64>, _: &[usize]| {
+        ndarray::concatenate(Axis(0), &[b.view(), b.view()]).unwrap()
+    };
+    let untrimmed = x
+        .map_overlap(&[1], &[Boundary::Constant(0.0)], false, longer)
+        .unwrap();
+    let err = untrimmed
+        .sum()
+        .compute(&SyncScheduler)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("block [0] has shape (12,) but the chunks say (6,)"),
+        "{err}"
+    );
+    let doubled = blockwise("i->i", &[&x], move |b: &[&ArrayD<f64>], idx: &[usize]| {
+        longer(b[0], idx)
+    })
+    .unwrap();
+    let err = doubled
+        .sum()
+        .compute(&SyncScheduler)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("block [0] has shape (8,) but the chunks say (4,)"),
+        "{err}"
+    );
+}

@@ -2,9 +2,11 @@
 //!
 //! Reading is the seed's example: `from_hdf5("myfile.hdf5", "/big-data", chunks)` reads
 //! a dataset block by block, each task opening the file read-only and reading its
-//! hyperslab. Writing creates a new file holding one contiguous dataset, under a
-//! temporary name renamed into place when every block is written (an existing file
-//! at the path is replaced only then).
+//! hyperslab. Writing adds one contiguous dataset to the file (created if missing),
+//! as Dask's `to_hdf5` does: the blocks go into a temporary copy of the file, renamed
+//! over it when every block is written, so a failed compute leaves the file as it was
+//! and other datasets are kept. (Copying makes writing into a large existing file
+//! cost a copy of it; HDF5 offers no way to hide a half-written dataset otherwise.)
 //!
 //! HDF5 (without MPI) allows one writer per file at a time, across threads and
 //! processes. Each write task therefore takes an exclusive `flock` on a lock file
@@ -160,7 +162,7 @@ impl Hdf5Dataset {
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as u64);
         Ok(Hdf5Dataset {
-            path: path.to_path_buf(),
+            path: std::path::absolute(path)?,
             dataset: dataset.to_string(),
             dtype: DTYPES.iter().position(|d| *d == dtype).unwrap_or(0) as u8,
             shape: ds.shape().iter().map(|&d| d as u64).collect(),
@@ -241,8 +243,8 @@ impl<T: Element> ChunkedSource<T> for Hdf5Source<T> {
     }
 }
 
-/// A new HDF5 file with one dataset, written as a [`ChunkedSink`] under a temporary
-/// name until [`commit`](ChunkedSink::commit).
+/// A dataset added to an HDF5 file (new or existing), written as a [`ChunkedSink`]
+/// into a temporary copy of the file until [`commit`](ChunkedSink::commit).
 #[derive(Debug)]
 pub struct Hdf5Sink<T> {
     staging: Staging,
@@ -252,18 +254,25 @@ pub struct Hdf5Sink<T> {
 }
 
 impl<T: Element> Hdf5Sink<T> {
-    /// Creates the temporary file, with dataset `dataset` (intermediate groups are
-    /// created) of `shape`, to be committed at `path`.
+    /// Creates the temporary file (a copy of the one at `path`, if any) with dataset
+    /// `dataset` of `shape` (intermediate groups are created; a dataset of that name
+    /// must not exist yet), to be committed at `path`.
     pub fn create(path: impl AsRef<Path>, dataset: &str, shape: &[usize]) -> Result<Hdf5Sink<T>> {
         let path = path.as_ref();
         let what = || format!("creating {}:{dataset}", path.display());
-        let staging = Staging::new(path)?;
+        let staging = Staging::new(path, true)?;
         let mut lock_name = staging.temp().as_os_str().to_os_string();
         lock_name.push(".lock");
         let lock = PathBuf::from(lock_name);
         let create = || -> Result<(), BoxError> {
             std::fs::File::create(&lock)?;
-            let file = open_file(staging.temp(), hdf5::file::OpenMode::CreateExcl)?;
+            // An existing file keeps its other datasets: the new one is added to a copy.
+            let file = if path.exists() {
+                std::fs::copy(path, staging.temp())?;
+                open_file(staging.temp(), hdf5::file::OpenMode::ReadWrite)?
+            } else {
+                open_file(staging.temp(), hdf5::file::OpenMode::CreateExcl)?
+            };
             let mut group = file.as_group()?;
             let parts: Vec<&str> = dataset.split('/').filter(|p| !p.is_empty()).collect();
             let (name, groups) = parts.split_last().ok_or("the dataset name is empty")?;
@@ -272,6 +281,12 @@ impl<T: Element> Hdf5Sink<T> {
                     Ok(existing) => existing,
                     Err(_) => group.create_group(g)?,
                 };
+            }
+            if group.link_exists(name) {
+                return Err(format!(
+                    "{dataset:?} already exists in the file (HDF5 cannot replace a dataset in place)"
+                )
+                .into());
             }
             with_type!(T::DTYPE, U => group.new_dataset::<U>().shape(shape.to_vec()).create(*name)?);
             file.close()?;
@@ -352,8 +367,9 @@ impl<T: Element> Array<T> {
         Array::from_array(Hdf5Source::<T>::open(path, dataset)?, chunks)
     }
 
-    /// Computes the array on `scheduler` and writes it as `dataset` of a new HDF5 file
-    /// at `path` (replacing any file there once every block is written).
+    /// Computes the array on `scheduler` and writes it as `dataset` of the HDF5 file at
+    /// `path` (created if missing; other datasets are kept). The dataset appears only
+    /// once every block is written.
     pub fn to_hdf5(
         &self,
         path: impl AsRef<Path>,

@@ -76,27 +76,36 @@ impl NpyFile {
             return Err("not an .npy file (the magic string \\x93NUMPY is missing)".into());
         }
         let (header_len, start) = match prefix[6] {
-            1 => (u16::from_le_bytes([prefix[8], prefix[9]]) as usize, 10),
+            1 => (u64::from(u16::from_le_bytes([prefix[8], prefix[9]])), 10u64),
             2 | 3 if got == 12 => (
-                u32::from_le_bytes([prefix[8], prefix[9], prefix[10], prefix[11]]) as usize,
+                u64::from(u32::from_le_bytes([
+                    prefix[8], prefix[9], prefix[10], prefix[11],
+                ])),
                 12,
             ),
+            2 | 3 => return Err("the file is cut short inside its header".into()),
             v => return Err(format!("unsupported .npy format version {v}.{}", prefix[7]).into()),
         };
-        let mut header = vec![0u8; header_len];
-        file.read_exact_at(&mut header, start as u64)
+        let data_offset = start + header_len;
+        if data_offset > meta.len() {
+            return Err(format!(
+                "the header claims {header_len} bytes but the file has {}",
+                meta.len()
+            )
+            .into());
+        }
+        let mut header = vec![0u8; header_len as usize];
+        file.read_exact_at(&mut header, start)
             .map_err(|e| format!("the header is cut short: {e}"))?;
         let header = String::from_utf8(header).map_err(|_| "the header is not text")?;
-        let descr = string_field(&header, "descr")?;
+        let (descr, fortran, shape) = parse_header(&header)?;
         let dtype = parse_descr(&descr)?;
-        let fortran = bool_field(&header, "fortran_order")?;
-        let shape = tuple_field(&header, "shape")?;
-        let data_offset = (start + header_len) as u64;
         let len = shape
             .iter()
             .try_fold(1u64, |acc, &d| acc.checked_mul(d))
             .and_then(|n| n.checked_mul(elem_size(dtype) as u64))
-            .ok_or("the shape overflows")?;
+            .filter(|n| n.checked_add(data_offset).is_some() && usize::try_from(*n).is_ok())
+            .ok_or_else(|| format!("the array is too big: shape {shape:?} of {dtype}"))?;
         if meta.len() < data_offset + len {
             return Err(format!(
                 "the file is truncated: shape {} of {} needs {} data bytes, the file has {}",
@@ -113,7 +122,7 @@ impl NpyFile {
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as u64);
         Ok(NpyFile {
-            path: path.to_path_buf(),
+            path: std::path::absolute(path)?,
             descr,
             shape,
             fortran,
@@ -321,56 +330,139 @@ fn parse_descr(s: &str) -> Result<DType, BoxError> {
     Ok(dtype)
 }
 
-/// The text after `'key':` in a header dict.
-fn field<'a>(header: &'a str, key: &str) -> Result<&'a str, BoxError> {
-    for quote in ['\'', '"'] {
-        let pattern = format!("{quote}{key}{quote}");
-        if let Some(at) = header.find(&pattern) {
-            let rest = header[at + pattern.len()..].trim_start();
-            if let Some(rest) = rest.strip_prefix(':') {
-                return Ok(rest.trim_start());
-            }
+/// Parses the header dict strictly, as NumPy does: exactly the keys `descr` (a string),
+/// `fortran_order` (`True`/`False`) and `shape` (a tuple of lengths; one element needs
+/// its trailing comma), then nothing but spaces and the final newline.
+fn parse_header(text: &str) -> Result<(String, bool, Vec<u64>), BoxError> {
+    let bad = |why: &str| -> BoxError { format!("bad header {text:?}: {why}").into() };
+    let mut p = Cursor {
+        rest: text.trim_start(),
+    };
+    p.expect('{').map_err(|e| bad(&e))?;
+    let (mut descr, mut fortran, mut shape) = (None, None, None);
+    loop {
+        if p.eat('}') {
+            break;
+        }
+        let key = p.string().map_err(|e| bad(&e))?;
+        p.expect(':').map_err(|e| bad(&e))?;
+        let duplicate = match key.as_str() {
+            "descr" => descr.replace(p.string().map_err(|e| bad(&e))?).is_some(),
+            "fortran_order" => fortran.replace(p.boolean().map_err(|e| bad(&e))?).is_some(),
+            "shape" => shape.replace(p.tuple().map_err(|e| bad(&e))?).is_some(),
+            other => return Err(bad(&format!("unexpected key '{other}'"))),
+        };
+        if duplicate {
+            return Err(bad(&format!("key '{key}' appears twice")));
+        }
+        if !p.eat(',') {
+            p.expect('}').map_err(|e| bad(&e))?;
+            break;
         }
     }
-    Err(format!("the header has no '{key}' entry: {header:?}").into())
-}
-
-fn string_field(header: &str, key: &str) -> Result<String, BoxError> {
-    let rest = field(header, key)?;
-    let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"');
-    let value = quote.and_then(|q| rest[1..].split(q).next());
-    value
-        .map(str::to_string)
-        .ok_or_else(|| format!("'{key}' is not a string in the header {header:?}").into())
-}
-
-fn bool_field(header: &str, key: &str) -> Result<bool, BoxError> {
-    let rest = field(header, key)?;
-    if rest.starts_with("True") {
-        Ok(true)
-    } else if rest.starts_with("False") {
-        Ok(false)
-    } else {
-        Err(format!("'{key}' is not True or False in the header {header:?}").into())
+    if !p.rest.trim_matches(|c| c == ' ' || c == '\n').is_empty() {
+        return Err(bad("text after the closing brace"));
+    }
+    match (descr, fortran, shape) {
+        (Some(d), Some(f), Some(s)) => Ok((d, f, s)),
+        _ => Err(bad(
+            "it needs exactly the keys 'descr', 'fortran_order' and 'shape'",
+        )),
     }
 }
 
-fn tuple_field(header: &str, key: &str) -> Result<Vec<u64>, BoxError> {
-    let rest = field(header, key)?;
-    let inner = rest
-        .strip_prefix('(')
-        .and_then(|r| r.split(')').next())
-        .ok_or_else(|| format!("'{key}' is not a tuple in the header {header:?}"))?;
-    inner
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            t.trim_end_matches('L')
+/// A position in a header being parsed.
+struct Cursor<'a> {
+    rest: &'a str,
+}
+
+impl Cursor<'_> {
+    fn skip_space(&mut self) {
+        self.rest = self.rest.trim_start();
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        self.skip_space();
+        match self.rest.strip_prefix(c) {
+            Some(rest) => {
+                self.rest = rest;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn expect(&mut self, c: char) -> Result<(), String> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(format!("expected '{c}' at {:?}", self.rest))
+        }
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        self.skip_space();
+        let quote = self
+            .rest
+            .chars()
+            .next()
+            .filter(|c| *c == '\'' || *c == '"')
+            .ok_or_else(|| format!("expected a quoted string at {:?}", self.rest))?;
+        let body = &self.rest[1..];
+        let end = body
+            .find(quote)
+            .ok_or_else(|| "an unterminated string".to_string())?;
+        let value = body[..end].to_string();
+        self.rest = &body[end + 1..];
+        Ok(value)
+    }
+
+    fn boolean(&mut self) -> Result<bool, String> {
+        self.skip_space();
+        for (word, value) in [("True", true), ("False", false)] {
+            if let Some(rest) = self.rest.strip_prefix(word) {
+                self.rest = rest;
+                return Ok(value);
+            }
+        }
+        Err(format!("expected True or False at {:?}", self.rest))
+    }
+
+    fn tuple(&mut self) -> Result<Vec<u64>, String> {
+        self.expect('(')?;
+        let mut values = Vec::new();
+        let mut trailing_comma = false;
+        loop {
+            if self.eat(')') {
+                break;
+            }
+            self.skip_space();
+            let digits = self.rest.len()
+                - self
+                    .rest
+                    .trim_start_matches(|c: char| c.is_ascii_digit())
+                    .len();
+            if digits == 0 {
+                return Err(format!("expected a length at {:?}", self.rest));
+            }
+            let value = self.rest[..digits]
                 .parse::<u64>()
-                .map_err(|_| format!("'{key}' has a bad length {t:?}").into())
-        })
-        .collect()
+                .map_err(|_| format!("the length {} is too large", &self.rest[..digits]))?;
+            self.rest = self.rest[digits..]
+                .strip_prefix('L')
+                .unwrap_or(&self.rest[digits..]);
+            values.push(value);
+            trailing_comma = self.eat(',');
+            if !trailing_comma {
+                self.expect(')')?;
+                break;
+            }
+        }
+        if values.len() == 1 && !trailing_comma {
+            return Err("a one-element shape needs its trailing comma, e.g. (5,)".to_string());
+        }
+        Ok(values)
+    }
 }
 
 /// The header of a C-order array of `dtype` and `shape`, padded so that the data
@@ -483,7 +575,7 @@ impl<T: Element> NpySink<T> {
     /// Creates the temporary file for an array of `shape` to be stored at `path`.
     pub fn create(path: impl AsRef<Path>, shape: &[usize]) -> Result<NpySink<T>> {
         let path = path.as_ref();
-        let staging = Staging::new(path)?;
+        let staging = Staging::new(path, true)?;
         let what = || format!("creating {}", path.display());
         let header = header_bytes(T::DTYPE, shape);
         let data_len = shape
@@ -497,8 +589,10 @@ impl<T: Element> NpySink<T> {
             .open(staging.temp())
             .map_err(|e| io_error(what(), e))?;
         file.write_all(&header).map_err(|e| io_error(what(), e))?;
-        file.set_len(header.len() as u64 + data_len)
-            .map_err(|e| io_error(what(), e))?;
+        let total = data_len
+            .checked_add(header.len() as u64)
+            .ok_or_else(|| io_error(what(), "the array's size overflows"))?;
+        file.set_len(total).map_err(|e| io_error(what(), e))?;
         let description = NpyFile {
             path: staging.temp().to_path_buf(),
             descr: descr(T::DTYPE).to_string(),
@@ -598,15 +692,58 @@ mod tests {
 
     #[test]
     fn headers_parse_numpy_and_our_own() {
-        let h = "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }";
-        assert_eq!(string_field(h, "descr").ok(), Some("<f8".to_string()));
-        assert_eq!(bool_field(h, "fortran_order").ok(), Some(false));
-        assert_eq!(tuple_field(h, "shape").ok(), Some(vec![3, 4]));
-        assert_eq!(tuple_field("{'shape': (), }", "shape").ok(), Some(vec![]));
+        let h = "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }   \n";
         assert_eq!(
-            tuple_field("{'shape': (7,), }", "shape").ok(),
-            Some(vec![7])
+            parse_header(h).ok(),
+            Some(("<f8".to_string(), false, vec![3, 4]))
         );
+        let parsed = |h: &str| parse_header(h).map(|p| p.2).map_err(|e| e.to_string());
+        assert_eq!(
+            parsed("{'shape': (), 'descr': '|b1', 'fortran_order': True}"),
+            Ok(vec![])
+        );
+        assert_eq!(
+            parsed("{\"descr\": \"<i4\", \"fortran_order\": False, \"shape\": (7,)}"),
+            Ok(vec![7])
+        );
+        for (header, why) in [
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (5)}",
+                "trailing comma",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2,",
+                "expected a length",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'x': 1}",
+                "unexpected key",
+            ),
+            ("{'descr': '<f8', 'shape': (2,)}", "exactly the keys"),
+            (
+                "{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (2,)}",
+                "twice",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)} x",
+                "after the closing",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (-2,)}",
+                "expected a length",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': false, 'shape': (2,)}",
+                "True or False",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999,)}",
+                "too large",
+            ),
+        ] {
+            let e = parsed(header).unwrap_err();
+            assert!(e.contains(why), "{header}: {e}");
+        }
         let bytes = header_bytes(DType::I32, &[5]);
         assert_eq!(bytes.len() % 64, 0);
         assert!(String::from_utf8_lossy(&bytes).contains("'shape': (5,)"));

@@ -165,7 +165,7 @@ impl ZarrStore {
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as u64);
         let store = ZarrStore {
-            path: path.to_path_buf(),
+            path: std::path::absolute(path)?,
             dtype: dtype_code(T::DTYPE),
             shape: array.shape().to_vec(),
             modified_ns,
@@ -201,9 +201,16 @@ fn read_region<T: Element>(array: &ZArray, region: &Region) -> Result<ArrayD<T>,
 
 fn write_region<T: Element>(
     array: &ZArray,
+    path: &Path,
     region: &Region,
     block: ArrayViewD<'_, T>,
 ) -> Result<(), BoxError> {
+    // A store already aborted (another block failed) must not be recreated by the
+    // directories a chunk write makes: the narrow window left is between this check
+    // and the write.
+    if !path.join("zarr.json").is_file() {
+        return Err("the store was removed: the compute was aborted".into());
+    }
     let block = block.as_standard_layout();
     let xs = block
         .as_slice()
@@ -300,7 +307,7 @@ impl<T: Element> ZarrSink<T> {
                 "it already exists (set `ZarrOptions::overwrite` to replace it)",
             ));
         }
-        let staging = Staging::new(path)?;
+        let staging = Staging::new(path, options.overwrite)?;
         let build = || -> Result<ZArray, BoxError> {
             std::fs::create_dir(staging.temp())?;
             let store = Arc::new(FilesystemStore::new(staging.temp())?);
@@ -355,7 +362,7 @@ impl<T: Element> ChunkedSink<T> for ZarrSink<T> {
     }
 
     fn write(&self, region: &Region, block: ArrayViewD<'_, T>) -> Result<(), BoxError> {
-        write_region(&self.array, region, block)
+        write_region(&self.array, &self.store.path, region, block)
     }
 
     fn describe(&self) -> String {
@@ -430,7 +437,7 @@ fn write_value<T: Element>(store: &ZarrStore, region: &Region, args: &Args) -> O
     let array = store
         .reopen()
         .map_err(|e| format!("reopening {}: {e}", store.describe()))?;
-    write_region(&array, region, block.view())?;
+    write_region(&array, &store.path, region, block.view())?;
     Ok(dask_graph::Value::new(block.len() as u64))
 }
 
