@@ -847,10 +847,11 @@ fn map_blocks_with_closures_and_registered_functions() {
         .unwrap();
     for (name, s) in schedulers() {
         let err = by_op.sum().compute(s).unwrap_err().to_string();
-        assert!(
-            err.contains("block [0, 0] has shape (4, 2) but the chunks say (3, 2)"),
-            "{name}: {err}"
-        );
+        // Which block fails first depends on the scheduler; every one has 3 rows
+        // declared and 4 or 2 computed.
+        let first = err.contains("has shape (4, ") || err.contains("has shape (2, ");
+        let first = first && err.contains("but the chunks say (3, ");
+        assert!(first, "{name}: {err}");
     }
 }
 
