@@ -253,6 +253,14 @@ pub(crate) fn layer_name(label: &str, inputs: &impl Tokenize) -> Arc<str> {
     Arc::from(tokenize(label, inputs))
 }
 
+/// A layer name unique to this call (and process), for layers with no stable identity:
+/// closures, user sources and sinks, writes.
+pub(crate) fn unique_layer_name(label: &str, inputs: &impl Tokenize) -> Arc<str> {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    layer_name(label, &(inputs, call, u64::from(std::process::id())))
+}
+
 /// Builds an array of `chunks` whose block `i` is the node `node(i)`, in a new layer
 /// `name` on top of `graphs`.
 pub(crate) fn build<T: Element>(

@@ -236,13 +236,8 @@ pub fn blockwise<T: Element, U: Element>(
 ) -> Result<Array<U>> {
     let p = prepare(spec, inputs)?;
     // Closures have no stable identity: the layer name is unique per call.
-    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let names: Vec<&str> = p.arrays.iter().map(|x| x.name()).collect();
-    let name = layer_name(
-        "blockwise",
-        &(spec, names, call, u64::from(std::process::id())),
-    );
+    let name = crate::array::unique_layer_name("blockwise", &(spec, names));
     let f = Arc::new(f);
     Ok(build(&p.graphs(), name, p.chunks.clone(), |index| {
         let (f, index_owned) = (Arc::clone(&f), index.to_vec());

@@ -13,7 +13,7 @@
 use std::fmt::{self, Debug, Display};
 
 /// The element type of an array, known without computing it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DType {
     /// `f64` (NumPy `float64`).
     F64,
@@ -32,6 +32,17 @@ pub enum DType {
 }
 
 impl DType {
+    /// Every element type, in declaration order.
+    pub const ALL: [DType; 7] = [
+        DType::F64,
+        DType::F32,
+        DType::I64,
+        DType::I32,
+        DType::U64,
+        DType::U8,
+        DType::Bool,
+    ];
+
     /// NumPy's name for the type, e.g. `"float64"`.
     pub fn name(self) -> &'static str {
         match self {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use dask_graph::{Arg, BoxError, Node, Op, RegisteredOp, Task};
 use ndarray::ArrayD;
 
-use crate::array::{Array, block_key, build, layer_name, lit, lit_usizes};
+use crate::array::{Array, block_key, build, layer_name, lit, lit_usizes, unique_layer_name};
 use crate::block::{block_ref, block_value};
 use crate::chunks::Chunks;
 use crate::element::Element;
@@ -97,12 +97,7 @@ impl<T: Element> Array<T> {
         f: impl Fn(&ArrayD<T>, &[usize]) -> ArrayD<U> + Send + Sync + 'static,
     ) -> Array<U> {
         // Closures have no stable identity: the layer name is unique per call.
-        static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = layer_name(
-            "map_blocks",
-            &(self.name(), call, u64::from(std::process::id())),
-        );
+        let name = unique_layer_name("map_blocks", &self.name());
         let f = Arc::new(f);
         let src = &self.name;
         let declared = chunks.clone();

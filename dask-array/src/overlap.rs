@@ -469,12 +469,7 @@ impl<T: Element> Array<T> {
     ) -> Result<Array<U>> {
         let expanded = self.overlap(depth, boundary)?;
         // Closures have no stable identity: the layer name is unique per call.
-        static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = layer_name(
-            "map_overlap",
-            &(expanded.name(), call, u64::from(std::process::id())),
-        );
+        let name = crate::array::unique_layer_name("map_overlap", &expanded.name());
         let f = Arc::new(f);
         let src = &expanded.name;
         let expanded_chunks = expanded.chunks.clone();

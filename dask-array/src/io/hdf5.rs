@@ -18,56 +18,19 @@ use std::any::Any;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
-use dask_graph::{Args, BoxError, OpResult, register_op};
+use dask_graph::{BoxError, register_op};
 use hdf5::{Hyperslab, Selection, SliceOrIndex};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ChunkedSink, ChunkedSource, Region, Reopen, Staging, description_arg, encode_description,
-    for_dtype, region_arg,
+    ChunkedSink, ChunkedSource, Description, Region, Reopen, Staging, encode_description,
+    supported_types, with_type,
 };
 use crate::array::Array;
-use crate::block::{block_ref, block_value};
 use crate::chunks::ChunkSpec;
 use crate::element::{DType, Element};
 use crate::error::{Result, io_error};
-
-/// Runs `$body` with `$u` the concrete type of `$dtype`.
-macro_rules! with_type {
-    ($dtype:expr, $u:ident => $body:expr) => {
-        match $dtype {
-            DType::F64 => {
-                type $u = f64;
-                $body
-            }
-            DType::F32 => {
-                type $u = f32;
-                $body
-            }
-            DType::I64 => {
-                type $u = i64;
-                $body
-            }
-            DType::I32 => {
-                type $u = i32;
-                $body
-            }
-            DType::U64 => {
-                type $u = u64;
-                $body
-            }
-            DType::U8 => {
-                type $u = u8;
-                $body
-            }
-            DType::Bool => {
-                type $u = bool;
-                $body
-            }
-        }
-    };
-}
 
 /// `a` as an array of `T` (they are the same type: chosen by `T::DTYPE`).
 fn same<T: 'static, U: 'static>(a: ArrayD<U>) -> Result<ArrayD<T>, BoxError> {
@@ -93,22 +56,12 @@ fn open_file(path: &Path, mode: hdf5::file::OpenMode) -> hdf5::Result<hdf5::File
 struct Hdf5Dataset {
     path: PathBuf,
     dataset: String,
-    dtype: u8,
+    dtype: DType,
     shape: Vec<u64>,
     modified_ns: u64,
     /// The lock file serializing writers (sinks only).
     lock: Option<PathBuf>,
 }
-
-const DTYPES: [DType; 7] = [
-    DType::F64,
-    DType::F32,
-    DType::I64,
-    DType::I32,
-    DType::U64,
-    DType::U8,
-    DType::Bool,
-];
 
 fn selection(region: &Region) -> Selection {
     if region.is_empty() {
@@ -120,7 +73,7 @@ fn selection(region: &Region) -> Selection {
 
 fn dtype_of(ds: &hdf5::Dataset) -> Result<DType, BoxError> {
     let t = ds.dtype()?;
-    DTYPES
+    DType::ALL
         .iter()
         .copied()
         .find(|&d| with_type!(d, U => t.is::<U>()))
@@ -128,25 +81,11 @@ fn dtype_of(ds: &hdf5::Dataset) -> Result<DType, BoxError> {
             let desc = t
                 .to_descriptor()
                 .map_or_else(|e| e.to_string(), |d| d.to_string());
-            format!(
-                "its type {desc} is not supported (supported: float64 float32 int64 int32 uint64 uint8 bool)"
-            )
-            .into()
+            format!("its type {desc} is not supported {}", supported_types()).into()
         })
 }
 
 impl Hdf5Dataset {
-    fn dtype(&self) -> Result<DType, BoxError> {
-        DTYPES
-            .get(self.dtype as usize)
-            .copied()
-            .ok_or_else(|| "corrupt dataset description".into())
-    }
-
-    fn describe(&self) -> String {
-        format!("{}:{}", self.path.display(), self.dataset)
-    }
-
     fn open<T: Element>(path: &Path, dataset: &str) -> Result<Hdf5Dataset, BoxError> {
         let file = open_file(path, hdf5::file::OpenMode::Read)?;
         let ds = file
@@ -164,11 +103,21 @@ impl Hdf5Dataset {
         Ok(Hdf5Dataset {
             path: std::path::absolute(path)?,
             dataset: dataset.to_string(),
-            dtype: DTYPES.iter().position(|d| *d == dtype).unwrap_or(0) as u8,
+            dtype,
             shape: ds.shape().iter().map(|&d| d as u64).collect(),
             modified_ns,
             lock: None,
         })
+    }
+}
+
+impl Description for Hdf5Dataset {
+    fn dtype(&self) -> Result<DType, BoxError> {
+        Ok(self.dtype)
+    }
+
+    fn describe(&self) -> String {
+        format!("{}:{}", self.path.display(), self.dataset)
     }
 
     fn read<T: Element>(&self, region: &Region) -> Result<ArrayD<T>, BoxError> {
@@ -299,7 +248,7 @@ impl<T: Element> Hdf5Sink<T> {
         let description = Hdf5Dataset {
             path: staging.temp().to_path_buf(),
             dataset: dataset.to_string(),
-            dtype: DTYPES.iter().position(|d| *d == T::DTYPE).unwrap_or(0) as u8,
+            dtype: T::DTYPE,
             shape: shape.iter().map(|&d| d as u64).collect(),
             modified_ns: 0,
             lock: Some(lock.clone()),
@@ -383,31 +332,5 @@ impl<T: Element> Array<T> {
     }
 }
 
-fn read_value<T: Element>(dataset: &Hdf5Dataset, region: &Region) -> OpResult {
-    Ok(block_value(dataset.read::<T>(region).map_err(|e| {
-        format!("reading {}: {e}", dataset.describe())
-    })?))
-}
-
-fn write_value<T: Element>(dataset: &Hdf5Dataset, region: &Region, args: &Args) -> OpResult {
-    let block = block_ref::<T>(args.value(2)?)?;
-    dataset
-        .write(region, block.view())
-        .map_err(|e| format!("writing {}: {e}", dataset.describe()))?;
-    Ok(dask_graph::Value::new(block.len() as u64))
-}
-
-fn read_op(args: Args) -> OpResult {
-    let dataset: Hdf5Dataset = description_arg(&args)?;
-    let region = region_arg(&args, 1)?;
-    for_dtype!(dataset.dtype()?, read_value(&dataset, &region))
-}
-
-fn write_op(args: Args) -> OpResult {
-    let dataset: Hdf5Dataset = description_arg(&args)?;
-    let region = region_arg(&args, 1)?;
-    for_dtype!(dataset.dtype()?, write_value(&dataset, &region, &args))
-}
-
-register_op!(HDF5_READ = "array.io.hdf5.read" => read_op, generator);
-register_op!(HDF5_WRITE = "array.io.hdf5.write" => write_op);
+register_op!(HDF5_READ = "array.io.hdf5.read" => super::read_op::<Hdf5Dataset>, generator);
+register_op!(HDF5_WRITE = "array.io.hdf5.write" => super::write_op::<Hdf5Dataset>);

@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use dask_graph::{Arg, Args, BoxError, Node, Op, OpResult, RegisteredOp, Task, register_op};
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::array::{Array, block_key, build, layer_name, lit};
+use crate::array::{Array, block_key, build, layer_name, lit, unique_layer_name};
 use crate::block::{block_ref, block_value};
 use crate::chunks::{ChunkSpec, Chunks, normalize_chunks};
 use crate::element::Element;
@@ -279,12 +279,7 @@ impl<T: Element> Array<T> {
             }
             _ => self.clone(),
         };
-        static CALLS: AtomicU64 = AtomicU64::new(0);
-        let call = CALLS.fetch_add(1, Ordering::Relaxed);
-        let name = layer_name(
-            "store",
-            &(aligned.name(), call, u64::from(std::process::id())),
-        );
+        let name = unique_layer_name("store", &aligned.name());
         let reopen = sink.reopen();
         let src = &aligned.name;
         let chunks = aligned.chunks.clone();
@@ -334,21 +329,14 @@ impl<T: Element> Array<T> {
 }
 
 fn from_source_with<T: Element>(source: Arc<dyn ChunkedSource<T>>, chunks: Chunks) -> Array<T> {
-    let name = match source.reopen() {
+    let reopen = source.reopen();
+    let name = match &reopen {
         Some(r) => layer_name(
             "from-array",
-            &(r.op.name, r.description, chunks.per_axis().to_vec()),
+            &(r.op.name, &r.description, chunks.per_axis().to_vec()),
         ),
-        None => {
-            static CALLS: AtomicU64 = AtomicU64::new(0);
-            let call = CALLS.fetch_add(1, Ordering::Relaxed);
-            layer_name(
-                "from-array",
-                &(source.describe(), call, u64::from(std::process::id())),
-            )
-        }
+        None => unique_layer_name("from-array", &source.describe()),
     };
-    let reopen = source.reopen();
     build(&[], name, chunks.clone(), |index| {
         let region = block_region(&chunks, index);
         match &reopen {
@@ -523,23 +511,90 @@ fn remove_path(path: &Path) {
     }
 }
 
-/// Runs `$f::<T>(args)` for the element type `T` named by the [`DType`](crate::DType).
-macro_rules! for_dtype {
-    ($dtype:expr, $f:ident ( $($arg:expr),* )) => {
+/// Runs `$body` with `$u` the concrete element type named by the
+/// [`DType`](crate::DType) `$dtype`.
+macro_rules! with_type {
+    ($dtype:expr, $u:ident => $body:expr) => {
         match $dtype {
-            $crate::DType::F64 => $f::<f64>($($arg),*),
-            $crate::DType::F32 => $f::<f32>($($arg),*),
-            $crate::DType::I64 => $f::<i64>($($arg),*),
-            $crate::DType::I32 => $f::<i32>($($arg),*),
-            $crate::DType::U64 => $f::<u64>($($arg),*),
-            $crate::DType::U8 => $f::<u8>($($arg),*),
-            $crate::DType::Bool => $f::<bool>($($arg),*),
+            $crate::DType::F64 => {
+                type $u = f64;
+                $body
+            }
+            $crate::DType::F32 => {
+                type $u = f32;
+                $body
+            }
+            $crate::DType::I64 => {
+                type $u = i64;
+                $body
+            }
+            $crate::DType::I32 => {
+                type $u = i32;
+                $body
+            }
+            $crate::DType::U64 => {
+                type $u = u64;
+                $body
+            }
+            $crate::DType::U8 => {
+                type $u = u8;
+                $body
+            }
+            $crate::DType::Bool => {
+                type $u = bool;
+                $body
+            }
         }
     };
 }
-pub(crate) use for_dtype;
+#[cfg(feature = "hdf5")]
+pub(crate) use with_type;
 
-/// Postcard bytes of a description.
+/// "(supported: float64 float32 ...)", for errors about other element types.
+#[cfg(any(feature = "zarr", feature = "hdf5"))]
+pub(crate) fn supported_types() -> String {
+    let names: Vec<&str> = crate::DType::ALL.iter().map(|d| d.name()).collect();
+    format!("(supported: {})", names.join(" "))
+}
+
+/// A built-in format's description of one file as its tasks carry it: enough to
+/// reopen the file in any process, read a region or write a block.
+pub(crate) trait Description: serde::Serialize + serde::de::DeserializeOwned {
+    /// The element type stored.
+    fn dtype(&self) -> Result<crate::DType, BoxError>;
+    /// The file (and dataset), for errors.
+    fn describe(&self) -> String;
+    /// Reopens the file and reads `region`.
+    fn read<T: Element>(&self, region: &Region) -> Result<ArrayD<T>, BoxError>;
+    /// Reopens the file and writes `block` to `region`.
+    fn write<T: Element>(&self, region: &Region, block: ArrayViewD<'_, T>) -> Result<(), BoxError>;
+}
+
+/// A format's read operation: `[description, region]` → the block.
+pub(crate) fn read_op<D: Description>(args: Args) -> OpResult {
+    let d: D = description_arg(&args)?;
+    let region = region_arg(&args, 1)?;
+    with_type!(d.dtype()?, U => {
+        let block = d
+            .read::<U>(&region)
+            .map_err(|e| format!("reading {}: {e}", d.describe()))?;
+        Ok(block_value(block))
+    })
+}
+
+/// A format's write operation: `[description, region, block]` → elements written.
+pub(crate) fn write_op<D: Description>(args: Args) -> OpResult {
+    let d: D = description_arg(&args)?;
+    let region = region_arg(&args, 1)?;
+    with_type!(d.dtype()?, U => {
+        let block = block_ref::<U>(args.value(2)?)?;
+        d.write(&region, block.view())
+            .map_err(|e| format!("writing {}: {e}", d.describe()))?;
+        Ok(dask_graph::Value::new(block.len() as u64))
+    })
+}
+
+/// Postcard bytes of a description (the first argument of `read_op`/`write_op`).
 pub(crate) fn encode_description(d: &impl serde::Serialize) -> Vec<u8> {
     // Descriptions are plain structs of strings and numbers: serializing cannot fail.
     postcard::to_stdvec(d).unwrap_or_default()

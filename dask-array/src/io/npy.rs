@@ -21,16 +21,16 @@ use std::marker::PhantomData;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use dask_graph::{Args, BoxError, OpResult, register_op};
+use dask_graph::{BoxError, register_op};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ChunkedSink, ChunkedSource, Region, Reopen, Staging, description_arg, encode_description,
-    for_dtype, region_arg, region_len, runs,
+    ChunkedSink, ChunkedSource, Description, Region, Reopen, Staging, encode_description,
+    region_len, runs,
 };
 use crate::array::Array;
-use crate::block::{alloc, block_ref, block_value};
+use crate::block::alloc;
 use crate::chunks::ChunkSpec;
 use crate::element::{DType, Element};
 use crate::error::{Result, io_error, shape_str};
@@ -54,16 +54,8 @@ struct NpyFile {
 }
 
 impl NpyFile {
-    fn dtype(&self) -> Result<DType, BoxError> {
-        parse_descr(&self.descr)
-    }
-
     fn shape(&self) -> Vec<usize> {
         self.shape.iter().map(|&d| d as usize).collect()
-    }
-
-    fn describe(&self) -> String {
-        self.path.display().to_string()
     }
 
     /// Reads the header of the file at `path`.
@@ -103,7 +95,7 @@ impl NpyFile {
         let len = shape
             .iter()
             .try_fold(1u64, |acc, &d| acc.checked_mul(d))
-            .and_then(|n| n.checked_mul(elem_size(dtype) as u64))
+            .and_then(|n| n.checked_mul(dtype.itemsize() as u64))
             .filter(|n| n.checked_add(data_offset).is_some() && usize::try_from(*n).is_ok())
             .ok_or_else(|| format!("the array is too big: shape {shape:?} of {dtype}"))?;
         if meta.len() < data_offset + len {
@@ -130,20 +122,6 @@ impl NpyFile {
             file_len: meta.len(),
             modified_ns,
         })
-    }
-
-    fn read<T: Element>(&self, region: &Region) -> Result<ArrayD<T>, BoxError> {
-        self.check_type::<T>()?;
-        let shape = self.shape();
-        check_region(&shape, region)?;
-        if !self.fortran {
-            return self.read_c(&shape, region);
-        }
-        // A Fortran-order file is the C-order array with the axes reversed.
-        let rev_shape: Vec<usize> = shape.iter().rev().copied().collect();
-        let rev_region: Vec<_> = region.iter().rev().cloned().collect();
-        let block = self.read_c::<T>(&rev_shape, &rev_region)?.reversed_axes();
-        Ok(block.as_standard_layout().into_owned())
     }
 
     fn read_c<T: Element>(&self, shape: &[usize], region: &Region) -> Result<ArrayD<T>, BoxError> {
@@ -214,7 +192,8 @@ impl NpyFile {
         Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), data)?)
     }
 
-    fn write<T: Element>(
+    /// Writes `block` to `region` through `file`, an open handle on the file.
+    fn write_to<T: Element>(
         &self,
         file: &File,
         region: &Region,
@@ -254,6 +233,35 @@ impl NpyFile {
     }
 }
 
+impl Description for NpyFile {
+    fn dtype(&self) -> Result<DType, BoxError> {
+        parse_descr(&self.descr)
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn read<T: Element>(&self, region: &Region) -> Result<ArrayD<T>, BoxError> {
+        self.check_type::<T>()?;
+        let shape = self.shape();
+        check_region(&shape, region)?;
+        if !self.fortran {
+            return self.read_c(&shape, region);
+        }
+        // A Fortran-order file is the C-order array with the axes reversed.
+        let rev_shape: Vec<usize> = shape.iter().rev().copied().collect();
+        let rev_region: Vec<_> = region.iter().rev().cloned().collect();
+        let block = self.read_c::<T>(&rev_shape, &rev_region)?.reversed_axes();
+        Ok(block.as_standard_layout().into_owned())
+    }
+
+    fn write<T: Element>(&self, region: &Region, block: ArrayViewD<'_, T>) -> Result<(), BoxError> {
+        let handle = OpenOptions::new().write(true).open(&self.path)?;
+        self.write_to(&handle, region, block)
+    }
+}
+
 fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut got = 0;
     while got < buf.len() {
@@ -279,14 +287,6 @@ fn check_region(shape: &[usize], region: &Region) -> Result<(), BoxError> {
             shape_str(shape)
         )
         .into())
-    }
-}
-
-fn elem_size(dtype: DType) -> usize {
-    match dtype {
-        DType::F64 | DType::I64 | DType::U64 => 8,
-        DType::F32 | DType::I32 => 4,
-        DType::U8 | DType::Bool => 1,
     }
 }
 
@@ -324,7 +324,7 @@ fn parse_descr(s: &str) -> Result<DType, BoxError> {
         }
     };
     let big = order == '>' || (order == '=' && cfg!(target_endian = "big"));
-    if big && elem_size(dtype) > 1 {
+    if big && dtype.itemsize() > 1 {
         return Err(format!("dtype '{s}' is big-endian; only little-endian files are read").into());
     }
     Ok(dtype)
@@ -617,7 +617,7 @@ impl<T: Element> ChunkedSink<T> for NpySink<T> {
     }
 
     fn write(&self, region: &Region, block: ArrayViewD<'_, T>) -> Result<(), BoxError> {
-        self.header.write(&self.file, region, block)
+        self.header.write_to(&self.file, region, block)
     }
 
     fn describe(&self) -> String {
@@ -657,34 +657,8 @@ impl<T: Element> Array<T> {
     }
 }
 
-fn read_value<T: Element>(file: &NpyFile, region: &Region) -> OpResult {
-    Ok(block_value(file.read::<T>(region)?))
-}
-
-fn write_value<T: Element>(file: &NpyFile, region: &Region, args: &Args) -> OpResult {
-    let block = block_ref::<T>(args.value(2)?)?;
-    let handle = OpenOptions::new()
-        .write(true)
-        .open(&file.path)
-        .map_err(|e| format!("reopening {}: {e}", file.describe()))?;
-    file.write(&handle, region, block.view())?;
-    Ok(dask_graph::Value::new(block.len() as u64))
-}
-
-fn read_op(args: Args) -> OpResult {
-    let file: NpyFile = description_arg(&args)?;
-    let region = region_arg(&args, 1)?;
-    for_dtype!(file.dtype()?, read_value(&file, &region))
-}
-
-fn write_op(args: Args) -> OpResult {
-    let file: NpyFile = description_arg(&args)?;
-    let region = region_arg(&args, 1)?;
-    for_dtype!(file.dtype()?, write_value(&file, &region, &args))
-}
-
-register_op!(NPY_READ = "array.io.npy.read" => read_op, generator);
-register_op!(NPY_WRITE = "array.io.npy.write" => write_op);
+register_op!(NPY_READ = "array.io.npy.read" => super::read_op::<NpyFile>, generator);
+register_op!(NPY_WRITE = "array.io.npy.write" => super::write_op::<NpyFile>);
 
 #[cfg(test)]
 mod tests {

@@ -18,20 +18,19 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use dask_graph::{Args, BoxError, OpResult, register_op};
+use dask_graph::{BoxError, register_op};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use serde::{Deserialize, Serialize};
 use zarrs::array::codec::bytes_to_bytes::{gzip::GzipCodec, zstd::ZstdCodec};
 use zarrs::array::{ArrayBuilder, ArrayBytes, ArraySubset, CodecOptions, DataType, data_type};
-
 use zarrs::filesystem::FilesystemStore;
 
 use super::{
-    ChunkedSink, ChunkedSource, Region, Reopen, Staging, description_arg, encode_description,
-    for_dtype, region_arg,
+    ChunkedSink, ChunkedSource, Description, Region, Reopen, Staging, encode_description,
+    supported_types,
 };
 use crate::array::Array;
-use crate::block::{alloc, block_ref, block_value};
+use crate::block::alloc;
 use crate::chunks::ChunkSpec;
 use crate::element::{DType, Element};
 use crate::error::{Result, io_error, shape_str};
@@ -77,20 +76,10 @@ pub enum Compression {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct ZarrStore {
     path: PathBuf,
-    dtype: u8,
+    dtype: DType,
     shape: Vec<u64>,
     modified_ns: u64,
 }
-
-const DTYPES: [DType; 7] = [
-    DType::F64,
-    DType::F32,
-    DType::I64,
-    DType::I32,
-    DType::U64,
-    DType::U8,
-    DType::Bool,
-];
 
 fn zarr_type(dtype: DType) -> DataType {
     match dtype {
@@ -102,10 +91,6 @@ fn zarr_type(dtype: DType) -> DataType {
         DType::U8 => data_type::uint8(),
         DType::Bool => data_type::bool(),
     }
-}
-
-fn dtype_code(dtype: DType) -> u8 {
-    DTYPES.iter().position(|d| *d == dtype).unwrap_or(0) as u8
 }
 
 fn one_thread() -> CodecOptions {
@@ -122,17 +107,6 @@ fn subset(region: &Region) -> ArraySubset {
 }
 
 impl ZarrStore {
-    fn dtype(&self) -> Result<DType, BoxError> {
-        DTYPES
-            .get(self.dtype as usize)
-            .copied()
-            .ok_or_else(|| "corrupt store description".into())
-    }
-
-    fn describe(&self) -> String {
-        self.path.display().to_string()
-    }
-
     fn open_array(path: &Path) -> Result<ZArray, BoxError> {
         if !path.join("zarr.json").is_file() {
             return Err("no zarr.json: not a Zarr v3 array".into());
@@ -144,7 +118,7 @@ impl ZarrStore {
     /// Opens the array at `path`, checking it holds `T`.
     fn open<T: Element>(path: &Path) -> Result<(ZarrStore, ZArray), BoxError> {
         let array = ZarrStore::open_array(path)?;
-        let found = DTYPES
+        let found = DType::ALL
             .iter()
             .find(|d| &zarr_type(**d) == array.data_type())
             .copied();
@@ -153,8 +127,9 @@ impl ZarrStore {
             Some(d) => return Err(format!("the array holds {d}, not {}", T::DTYPE).into()),
             None => {
                 return Err(format!(
-                    "data type {} is not supported (supported: float64 float32 int64 int32 uint64 uint8 bool)",
-                    array.data_type()
+                    "data type {} is not supported {}",
+                    array.data_type(),
+                    supported_types()
                 )
                 .into());
             }
@@ -166,7 +141,7 @@ impl ZarrStore {
             .map_or(0, |d| d.as_nanos() as u64);
         let store = ZarrStore {
             path: std::path::absolute(path)?,
-            dtype: dtype_code(T::DTYPE),
+            dtype: T::DTYPE,
             shape: array.shape().to_vec(),
             modified_ns,
         };
@@ -184,6 +159,24 @@ impl ZarrStore {
             .into());
         }
         Ok(array)
+    }
+}
+
+impl Description for ZarrStore {
+    fn dtype(&self) -> Result<DType, BoxError> {
+        Ok(self.dtype)
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn read<T: Element>(&self, region: &Region) -> Result<ArrayD<T>, BoxError> {
+        read_region(&self.reopen()?, region)
+    }
+
+    fn write<T: Element>(&self, region: &Region, block: ArrayViewD<'_, T>) -> Result<(), BoxError> {
+        write_region(&self.reopen()?, &self.path, region, block)
     }
 }
 
@@ -333,7 +326,7 @@ impl<T: Element> ZarrSink<T> {
         let array = build().map_err(|e| io_error(what(), e))?;
         let store = ZarrStore {
             path: staging.temp().to_path_buf(),
-            dtype: dtype_code(T::DTYPE),
+            dtype: T::DTYPE,
             shape: shape.iter().map(|&d| d as u64).collect(),
             modified_ns: 0,
         };
@@ -425,33 +418,5 @@ impl<T: Element> Array<T> {
     }
 }
 
-fn read_value<T: Element>(store: &ZarrStore, region: &Region) -> OpResult {
-    let array = store
-        .reopen()
-        .map_err(|e| format!("reopening {}: {e}", store.describe()))?;
-    Ok(block_value(read_region::<T>(&array, region)?))
-}
-
-fn write_value<T: Element>(store: &ZarrStore, region: &Region, args: &Args) -> OpResult {
-    let block = block_ref::<T>(args.value(2)?)?;
-    let array = store
-        .reopen()
-        .map_err(|e| format!("reopening {}: {e}", store.describe()))?;
-    write_region(&array, &store.path, region, block.view())?;
-    Ok(dask_graph::Value::new(block.len() as u64))
-}
-
-fn read_op(args: Args) -> OpResult {
-    let store: ZarrStore = description_arg(&args)?;
-    let region = region_arg(&args, 1)?;
-    for_dtype!(store.dtype()?, read_value(&store, &region))
-}
-
-fn write_op(args: Args) -> OpResult {
-    let store: ZarrStore = description_arg(&args)?;
-    let region = region_arg(&args, 1)?;
-    for_dtype!(store.dtype()?, write_value(&store, &region, &args))
-}
-
-register_op!(ZARR_READ = "array.io.zarr.read" => read_op, generator);
-register_op!(ZARR_WRITE = "array.io.zarr.write" => write_op);
+register_op!(ZARR_READ = "array.io.zarr.read" => super::read_op::<ZarrStore>, generator);
+register_op!(ZARR_WRITE = "array.io.zarr.write" => super::write_op::<ZarrStore>);
