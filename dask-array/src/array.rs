@@ -1,16 +1,20 @@
-//! The lazy array handle and the helpers every operation builds its layer with.
+//! The lazy array handle: [`Array<T>`] is a graph, the name of the layer holding its
+//! blocks, and its chunks; [`Scalar<T>`] is a reduction to one value.
+//!
+//! The handle only describes and runs work: its metadata (shape, chunks, dtype) is
+//! known without computing, and `compute` runs the graph on a scheduler chosen at that
+//! moment and assembles the blocks, checking each block's shape against the chunks.
+//! Operations are methods defined next to their kernels (in `elementwise`, `reduce`,
+//! `shape`, ...), each adding layers built with the helpers of `layer`; this module
+//! depends on none of them.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use dask_graph::{
-    Arg, Callback, Graph, Key, Layer, Node, Op, Optimizations, Scheduler, Task, Tokenize, Value,
-    tokenize,
-};
+use dask_graph::{Callback, Graph, Key, Layer, Optimizations, Scheduler, Value};
 use ndarray::{ArrayD, IxDyn, Slice};
 
-use crate::block::block_value;
-use crate::chunks::{ChunkSpec, Chunks, normalize_chunks};
+use crate::chunks::{ChunkSpec, Chunks, block_indices, normalize_chunks};
 use crate::element::{DType, Element};
 use crate::error::{Result, invalid, shape_str};
 
@@ -224,79 +228,15 @@ impl<T> std::ops::Deref for Scalar<T> {
     }
 }
 
-/// The key of block `index` of layer `name`.
+/// The key of block `index` of layer `name`: `(name, i, j, ...)`.
 pub(crate) fn block_key(name: &Arc<str>, index: &[usize]) -> Key {
     let idx: Vec<u32> = index.iter().map(|&i| i as u32).collect();
     Key::block(name, &idx)
 }
 
-/// Every block index of a grid with `numblocks` blocks per axis, in C order. A grid
-/// with no axes has one (empty) index.
-pub(crate) fn block_indices(numblocks: &[usize]) -> impl Iterator<Item = Vec<usize>> + '_ {
-    let total: usize = numblocks.iter().product();
-    let mut next = vec![0usize; numblocks.len()];
-    (0..total).map(move |_| {
-        let current = next.clone();
-        for axis in (0..numblocks.len()).rev() {
-            next[axis] += 1;
-            if next[axis] < numblocks[axis] {
-                break;
-            }
-            next[axis] = 0;
-        }
-        current
-    })
-}
-
-/// A layer name for an operation: `label-<token of its inputs and parameters>`.
-pub(crate) fn layer_name(label: &str, inputs: &impl Tokenize) -> Arc<str> {
-    Arc::from(tokenize(label, inputs))
-}
-
-/// A layer name unique to this call (and process), for layers with no stable identity:
-/// closures, user sources and sinks, writes.
-pub(crate) fn unique_layer_name(label: &str, inputs: &impl Tokenize) -> Arc<str> {
-    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    layer_name(label, &(inputs, call, u64::from(std::process::id())))
-}
-
-/// Builds an array of `chunks` whose block `i` is the node `node(i)`, in a new layer
-/// `name` on top of `graphs`.
-pub(crate) fn build<T: Element>(
-    graphs: &[&Graph],
-    name: Arc<str>,
-    chunks: Chunks,
-    mut node: impl FnMut(&[usize]) -> Node,
-) -> Array<T> {
-    let mut graph = Graph::merged(graphs.iter().copied());
-    let numblocks = chunks.numblocks();
-    let mut layer = Layer::with_capacity(Arc::clone(&name), numblocks.iter().product());
-    for index in block_indices(&numblocks) {
-        layer.insert(block_key(&name, &index), node(&index));
-    }
-    graph.add_layer(layer);
-    Array::from_graph(graph, name, chunks)
-}
-
-/// A task node.
-pub(crate) fn task(op: &'static dask_graph::RegisteredOp, args: Vec<Arg>) -> Node {
-    Node::Task(Task::new(Op::Registered(op), args))
-}
-
-/// A literal argument.
-pub(crate) fn lit<V: dask_graph::Data>(v: V) -> Arg {
-    Arg::Literal(Value::new(v))
-}
-
-/// Shape or index as a `u64` literal.
-pub(crate) fn lit_usizes(xs: &[usize]) -> Arg {
-    lit(xs.iter().map(|&x| x as u64).collect::<Vec<u64>>())
-}
-
 /// Assembles computed blocks (in C order of `chunks`) into one array, checking each
 /// block's shape.
-pub(crate) fn assemble<T: Element>(chunks: &Chunks, values: Vec<Value>) -> Result<ArrayD<T>> {
+fn assemble<T: Element>(chunks: &Chunks, values: Vec<Value>) -> Result<ArrayD<T>> {
     let shape = chunks.shape();
     let numblocks = chunks.numblocks();
     let mut blocks = Vec::with_capacity(values.len());
@@ -338,9 +278,4 @@ pub(crate) fn assemble<T: Element>(chunks: &Chunks, values: Vec<Value>) -> Resul
         view.assign(&block);
     }
     Ok(out)
-}
-
-/// A block value for a data node.
-pub(crate) fn data_block<T: Element>(block: ArrayD<T>) -> Node {
-    Node::Data(block_value(block))
 }

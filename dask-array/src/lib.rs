@@ -26,7 +26,11 @@
 //!   arguments, and every block type has a raw little-endian codec, so arrays run
 //!   unchanged on every scheduler including worker processes. Kernels are generic over
 //!   the sealed [`Element`] types (`f64`, `f32`, `i64`, `i32`, `u64`, `u8`, `bool`) and
-//!   instantiated per type (`registry`).
+//!   registered once per type (`array.binary.f64`, ...) by the module that defines them,
+//!   right after the kernel, through one set of macros (`element::per_type`); a builder
+//!   asks for its type's operation (`binary_op_for::<T>()`), so no module lists the
+//!   others' kernels. Kernels that serve a family of operations take a code, a
+//!   `#[repr(u64)]` enum decoded with a checked `TryFrom` (`op_code`).
 //! * **Errors at build time**: shapes that do not broadcast, axes out of range, indices
 //!   out of bounds and bad chunks are reported by the method that would build the
 //!   graph, naming the operation, the shapes and the axis. Array-with-array operators
@@ -39,8 +43,8 @@
 //!   contracted axis are unified, each output block sums ndarray matrix products, in
 //!   groups of at most [`CONTRACTION_GROUP`].
 //! * **Tree reductions** with `(count, mean, M2)` partials for mean/var/std
-//!   (`reduce`), carry chains for cumulative sums (`cumulative`), geometric
-//!   intermediate steps for rechunks that would fan in too much (`rechunk`).
+//!   (`reduce`), carry chains for cumulative sums (`reduce::cumulative`), geometric
+//!   intermediate steps for rechunks that would fan in too much (`shape::rechunk`).
 //! * **Reproducible randomness**: a block's samples depend on the seed, the call and the
 //!   block position only ([`random`]); normal samples come from a 256-layer ziggurat fed
 //!   by four Xoshiro256++ generators in SIMD lanes.
@@ -51,12 +55,13 @@
 //! * **Recycled buffers**: kernels that consume a block hand its buffer to a small
 //!   pool that the next block of that size reuses — fresh multi-megabyte allocations
 //!   would otherwise go back to the kernel and fault in again page by page.
-//! * **Overlapping blocks** (`overlap`): `map_overlap` gathers margins from as many
-//!   neighbours as the depth needs and pads edges by Dask's [`Boundary`] rules.
-//! * **Index notation** (`blockwise`): `"ij,jk->ik"` unifies each index's chunks and
-//!   rechunks contracted indices to one block (Dask's `concatenate=True`).
-//! * **Approximate percentiles** (`percentile`): merged summaries of `m` weighted points,
-//!   rank error at most [`percentile_rank_error`]; exact up to `m` values.
+//! * **Overlapping blocks** (`map::overlap`): `map_overlap` gathers margins from as
+//!   many neighbours as the depth needs and pads edges by Dask's [`Boundary`] rules.
+//! * **Index notation** (`map::blockwise`): `"ij,jk->ik"` unifies each index's chunks
+//!   and rechunks contracted indices to one block (Dask's `concatenate=True`).
+//! * **Approximate percentiles** (`stats::percentile`): merged summaries of `m`
+//!   weighted points, rank error at most [`percentile_rank_error`]; exact up to `m`
+//!   values.
 //! * **Arrays on disk** ([`io`]): a [`ChunkedSource`](io::ChunkedSource) reads any
 //!   region, a [`ChunkedSink`](io::ChunkedSink) writes a block to its region;
 //!   `from_array`/`store` make one task per block, so memory holds a few blocks
@@ -67,47 +72,49 @@
 //!   name renamed into place when every block is written.
 //! * **Optional BLAS** (feature `blas`): matrix products through the system OpenBLAS,
 //!   one BLAS thread per worker.
+//!
+//! ## Layout
+//!
+//! Modules are grouped by kind of operation, as ndarray and polars-ops group theirs,
+//! each holding its builders (methods on [`Array`]) and its kernels with their
+//! registrations:
+//!
+//! * the core: `array` (the [`Array`] and [`Scalar`] handles), `chunks` (the chunks
+//!   model and block-grid geometry), `element` (the element types, their byte layout,
+//!   the per-type registration macros), `block` (blocks as values, their codec, recycled
+//!   buffers), `layer` (the helpers every layer is built with), `op_code` (operation
+//!   codes), `error`;
+//! * the operations: `creation` (with [`random`]), `elementwise`, `reduce` (with
+//!   cumulative scans), `shape` (with rechunking), `stats` (histogram, percentile,
+//!   `topk`), `map` (`map_blocks`, `map_overlap`, `blockwise`), `linalg`, and [`io`].
 
 mod array;
 mod block;
-mod blockwise;
 mod chunks;
 mod creation;
-mod cumulative;
 mod element;
 mod elementwise;
 mod error;
-mod histogram;
 pub mod io;
+mod layer;
 mod linalg;
-mod map_blocks;
-mod overlap;
-mod percentile;
-pub mod random;
-mod rechunk;
+mod map;
+mod op_code;
 mod reduce;
-mod registry;
-mod select;
 mod shape;
-mod ziggurat;
+mod stats;
 
 pub use array::{Array, Scalar};
-#[doc(hidden)]
-pub use block::LeBytes;
 pub use block::block_value;
-pub use blockwise::{blockwise, blockwise_op};
 pub use chunks::{
     AUTO_BLOCK_BYTES, AxisChunks, ChunkError, ChunkSpec, Chunks, MAX_BLOCKS, normalize_chunks,
 };
-pub use element::{CastAll, CastTo, DType, Element, Float, Logical, Number};
+pub use creation::random;
+pub use element::{CastTo, DType, Element, Float, Logical, Number};
 pub use elementwise::{Operand, where_};
 pub use error::{Error, Result};
-pub use histogram::Histogram;
 pub use linalg::{CONTRACTION_GROUP, outer, tensordot};
-pub use overlap::Boundary;
-pub use percentile::{DEFAULT_PERCENTILE_POINTS, percentile_rank_error};
-pub use rechunk::MAX_FAN_IN;
+pub use map::{Boundary, blockwise, blockwise_op};
 pub use reduce::{ArgPartial, DEFAULT_SPLIT_EVERY, Moments, Reduce};
-#[doc(hidden)]
-pub use registry::{ElementOps, FloatOps};
-pub use shape::{concatenate, stack};
+pub use shape::{MAX_FAN_IN, concatenate, stack};
+pub use stats::{DEFAULT_PERCENTILE_POINTS, Histogram, percentile_rank_error};

@@ -16,9 +16,9 @@
 //!   description runs in-process (threads, synchronous); the process scheduler refuses
 //!   it up front, naming the task.
 //! * **Temporary name, then rename.** Sinks write to a hidden sibling
-//!   (`.name.partial-<pid>-<n>`) and rename it into place only after every block is
-//!   written; a failed compute removes it. A crash leaves at most a `.partial` file, never
-//!   an output that looks complete.
+//!   (`.name.partial-<pid>-<n>`, managed by `staging::Staging`) and rename it into
+//!   place only after every block is written; a failed compute removes it. A crash
+//!   leaves at most a `.partial` file, never an output that looks complete.
 //! * **Reads are recomputed, not kept.** Read operations are registered as
 //!   generators, so each reader of a block reads it itself (see [`Reopen`]); a block
 //!   needed twice never waits in memory for its second reader.
@@ -31,24 +31,29 @@
 //!   `to_npy`, ...).
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use dask_graph::{Arg, Args, BoxError, Node, Op, OpResult, RegisteredOp, Task, register_op};
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::array::{Array, block_key, build, layer_name, lit, unique_layer_name};
+use crate::array::Array;
 use crate::block::{block_ref, block_value};
-use crate::chunks::{ChunkSpec, Chunks, normalize_chunks};
+use crate::chunks::{
+    ChunkSpec, Chunks, block_region, for_each_in_box, grid_chunks, normalize_chunks, on_grid,
+};
 use crate::element::Element;
 use crate::error::{Result, invalid, io_error, shape_str};
+use crate::layer::{block_key, build, layer_name, lit, task, unique_layer_name};
+use crate::reduce::flat_tree;
 
 #[cfg(feature = "hdf5")]
 pub mod hdf5;
 pub mod npy;
+mod staging;
 #[cfg(feature = "zarr")]
 pub mod zarr;
+
+pub(crate) use staging::Staging;
 
 /// A region of an array: one half-open range per axis.
 pub type Region = [Range<usize>];
@@ -149,14 +154,6 @@ fn region_lit(region: &Region) -> Arg {
         .iter()
         .flat_map(|r| [r.start as u64, r.end as u64])
         .collect::<Vec<u64>>())
-}
-
-fn block_region(chunks: &Chunks, index: &[usize]) -> Vec<Range<usize>> {
-    index
-        .iter()
-        .enumerate()
-        .map(|(axis, &i)| chunks.block_range(axis, i).unwrap_or(0..0))
-        .collect()
 }
 
 /// Checks that a block read from a source has the region's shape.
@@ -287,7 +284,7 @@ impl<T: Element> Array<T> {
             let region = block_region(&chunks, index);
             let block = Arg::Key(block_key(src, index));
             match &reopen {
-                Some(r) => crate::array::task(
+                Some(r) => task(
                     r.op,
                     vec![lit(r.description.clone()), region_lit(&region), block],
                 ),
@@ -304,8 +301,7 @@ impl<T: Element> Array<T> {
         });
         let keys = writes.keys();
         let label = layer_name("store-done", &writes.name());
-        let done: Array<u64> =
-            crate::reduce::flat_tree(writes.graph, keys, &label, (&COUNT, vec![]), 1);
+        let done: Array<u64> = flat_tree(writes.graph, keys, &label, (&COUNT, vec![]), 1);
         let values = dask_graph::compute(&done.graph, &done.keys(), scheduler)?;
         let written = match values.first() {
             Some(v) => *v
@@ -340,9 +336,7 @@ fn from_source_with<T: Element>(source: Arc<dyn ChunkedSource<T>>, chunks: Chunk
     build(&[], name, chunks.clone(), |index| {
         let region = block_region(&chunks, index);
         match &reopen {
-            Some(r) => {
-                crate::array::task(r.op, vec![lit(r.description.clone()), region_lit(&region)])
-            }
+            Some(r) => task(r.op, vec![lit(r.description.clone()), region_lit(&region)]),
             None => {
                 let source = Arc::clone(&source);
                 let op = Op::local("from_array", move |_| {
@@ -357,39 +351,6 @@ fn from_source_with<T: Element>(source: Arc<dyn ChunkedSource<T>>, chunks: Chunk
     })
 }
 
-/// Whether every block boundary of `chunks` falls on the grid (or at the end of an
-/// axis).
-fn on_grid(chunks: &Chunks, grid: &[usize]) -> bool {
-    let shape = chunks.shape();
-    chunks
-        .per_axis()
-        .iter()
-        .zip(grid)
-        .zip(&shape)
-        .all(|((lengths, &g), &n)| {
-            let mut at = 0usize;
-            lengths.iter().all(|&l| {
-                at += l;
-                g == 0 || at == n || at.is_multiple_of(g)
-            })
-        })
-}
-
-/// Regular chunks on `grid`: per axis, the multiple of the grid cell closest to the
-/// array's current first block length.
-fn grid_chunks(chunks: &Chunks, grid: &[usize]) -> Vec<usize> {
-    chunks
-        .per_axis()
-        .iter()
-        .zip(grid)
-        .map(|(lengths, &g)| {
-            let first = lengths.first().copied().unwrap_or(1).max(1);
-            let g = g.max(1);
-            g * (first + g / 2).div_euclid(g).max(1)
-        })
-        .collect()
-}
-
 fn count_op(args: Args) -> OpResult {
     let mut total = 0u64;
     for i in 0..args.len() {
@@ -399,117 +360,6 @@ fn count_op(args: Args) -> OpResult {
 }
 
 register_op!(COUNT = "array.io.count" => count_op);
-
-/// A file or directory being written under a temporary sibling name, renamed into
-/// place by [`commit`](Staging::commit) and removed by [`abort`](Staging::abort), by a
-/// failed commit, or on drop if never committed.
-#[derive(Debug)]
-pub(crate) struct Staging {
-    target: PathBuf,
-    temp: PathBuf,
-    replace: bool,
-    finished: AtomicBool,
-}
-
-impl Staging {
-    /// Plans writing `target` (made absolute, so worker processes in another directory
-    /// find it) through a temporary sibling; nothing is created yet. `replace`: whether
-    /// committing may replace something already at `target`.
-    pub(crate) fn new(target: &Path, replace: bool) -> Result<Staging> {
-        let target =
-            std::path::absolute(target).map_err(|e| io_error(target.display().to_string(), e))?;
-        let file_name = target
-            .file_name()
-            .ok_or_else(|| io_error(target.display().to_string(), "the path has no file name"))?;
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut temp_name = std::ffi::OsString::from(".");
-        temp_name.push(file_name);
-        temp_name.push(format!(".partial-{}-{n}", std::process::id()));
-        let temp = target.with_file_name(temp_name);
-        Ok(Staging {
-            target,
-            temp,
-            replace,
-            finished: AtomicBool::new(false),
-        })
-    }
-
-    /// Where to write.
-    pub(crate) fn temp(&self) -> &Path {
-        &self.temp
-    }
-
-    /// The final path.
-    pub(crate) fn target(&self) -> &Path {
-        &self.target
-    }
-
-    /// Renames the temporary into place; on failure the temporary is removed and
-    /// whatever was at the target stays there.
-    pub(crate) fn commit(&self) -> Result<(), BoxError> {
-        if self.finished.swap(true, Ordering::SeqCst) {
-            return Err("already committed or aborted".into());
-        }
-        let result = self.rename_into_place();
-        if result.is_err() {
-            remove_path(&self.temp);
-        }
-        result
-    }
-
-    fn rename_into_place(&self) -> Result<(), BoxError> {
-        // `symlink_metadata`: a dangling link at the target is still something there.
-        let occupied = std::fs::symlink_metadata(&self.target).is_ok();
-        if occupied && !self.replace {
-            return Err(format!(
-                "{} appeared while the array was written; it is left as it was",
-                self.target.display()
-            )
-            .into());
-        }
-        if !(occupied && self.temp.is_dir()) {
-            // A file replaces a file atomically.
-            std::fs::rename(&self.temp, &self.target)?;
-            return Ok(());
-        }
-        // A directory cannot replace a non-empty one: move the old one aside, move the
-        // new one in, then remove the old one (or move it back if the second step fails).
-        let mut aside = self.temp.clone().into_os_string();
-        aside.push(".old");
-        let aside = PathBuf::from(aside);
-        std::fs::rename(&self.target, &aside)?;
-        if let Err(e) = std::fs::rename(&self.temp, &self.target) {
-            let _ = std::fs::rename(&aside, &self.target);
-            return Err(e.into());
-        }
-        remove_path(&aside);
-        Ok(())
-    }
-
-    /// Removes the temporary.
-    pub(crate) fn abort(&self) {
-        if !self.finished.swap(true, Ordering::SeqCst) {
-            remove_path(&self.temp);
-        }
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        self.abort();
-    }
-}
-
-fn remove_path(path: &Path) {
-    // Best effort: the file may never have been created.
-    let is_dir = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
-    if is_dir {
-        let _ = std::fs::remove_dir_all(path);
-    } else {
-        let _ = std::fs::remove_file(path);
-    }
-}
 
 /// Runs `$body` with `$u` the concrete element type named by the
 /// [`DType`](crate::DType) `$dtype`.
@@ -639,7 +489,7 @@ pub(crate) fn runs(shape: &[usize], region: &Region) -> (Vec<usize>, usize) {
     let base: usize = region.iter().zip(&strides).map(|(r, s)| r.start * s).sum();
     let outer: Vec<Range<usize>> = region[..split].to_vec();
     let mut starts = Vec::with_capacity(outer.iter().map(ExactSizeIterator::len).product());
-    crate::reduce::for_each_in_box(&outer, |i| {
+    for_each_in_box(&outer, |i| {
         let off: usize = i
             .iter()
             .zip(&region[..split])
@@ -669,13 +519,5 @@ mod tests {
         let (starts, run) = runs(&[], &[]);
         assert_eq!((starts, run), (vec![0], 1));
         assert_eq!(runs(&shape, &[0..0, 0..5, 0..6]).0, Vec::<usize>::new());
-    }
-
-    #[test]
-    fn grids_and_alignment() {
-        let c = Chunks::from_lengths(vec![vec![4, 4, 2], vec![3, 3]]);
-        assert!(on_grid(&c, &[2, 3]));
-        assert!(!on_grid(&c, &[3, 3]));
-        assert_eq!(grid_chunks(&c, &[3, 2]), vec![3, 4]);
     }
 }
