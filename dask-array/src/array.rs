@@ -11,7 +11,9 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use dask_graph::{Callback, Graph, Key, Layer, Optimizations, Scheduler, Value};
+use std::borrow::Cow;
+
+use dask_graph::{Callback, Collection, Graph, Key, Optimizations, Scheduler, Value, Values};
 use ndarray::{ArrayD, IxDyn, Slice};
 
 use crate::chunks::{ChunkSpec, Chunks, block_indices, normalize_chunks};
@@ -130,6 +132,15 @@ impl<T> Array<T> {
     pub fn to_dot(&self) -> String {
         dask_graph::dot::graph_to_dot(&self.graph)
     }
+
+    /// Renders the graph to `path` (SVG, PNG, ... by its extension) with Graphviz's
+    /// `dot`; the error says so when `dot` is not installed.
+    pub fn visualize(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        Ok(dask_graph::dot::render_to_file(
+            &self.to_dot(),
+            path.as_ref(),
+        )?)
+    }
 }
 
 impl<T: Element> Array<T> {
@@ -143,9 +154,10 @@ impl<T: Element> Array<T> {
         T::DTYPE
     }
 
-    /// Runs the graph on `scheduler` and assembles the blocks into one array.
+    /// Runs the graph on `scheduler` and assembles the blocks into one array
+    /// ([`Collection::compute`]).
     pub fn compute(&self, scheduler: &dyn Scheduler) -> Result<ArrayD<T>> {
-        self.compute_with(scheduler, &Optimizations::all(), &())
+        Collection::compute(self, scheduler)
     }
 
     /// [`compute`](Array::compute) with chosen optimizations and callbacks (a progress
@@ -156,26 +168,14 @@ impl<T: Element> Array<T> {
         optimizations: &Optimizations,
         callbacks: &dyn Callback,
     ) -> Result<ArrayD<T>> {
-        let keys = self.keys();
-        let values =
-            dask_graph::compute_with(&self.graph, &keys, scheduler, optimizations, callbacks)?;
-        assemble(&self.chunks, values)
+        Collection::compute_with(self, scheduler, optimizations, callbacks)
     }
 
     /// Computes the blocks and returns an array whose graph holds them as data, so later
-    /// expressions start from the results instead of recomputing them.
+    /// expressions start from the results instead of recomputing them
+    /// ([`Collection::persist`]).
     pub fn persist(&self, scheduler: &dyn Scheduler) -> Result<Array<T>> {
-        let keys = self.keys();
-        let values = dask_graph::compute(&self.graph, &keys, scheduler)?;
-        let mut layer = Layer::with_capacity(Arc::clone(&self.name), keys.len());
-        for (k, v) in keys.into_iter().zip(values) {
-            layer.data(k, v);
-        }
-        Ok(Array::from_graph(
-            Graph::from_layers([layer]),
-            Arc::clone(&self.name),
-            self.chunks.clone(),
-        ))
+        Collection::persist(self, scheduler)
     }
 
     /// Resolves a chunk specification against this array's shape.
@@ -195,9 +195,9 @@ impl<T: Element> Array<T> {
 pub struct Scalar<T>(pub(crate) Array<T>);
 
 impl<T: Element> Scalar<T> {
-    /// Runs the graph and returns the value.
+    /// Runs the graph and returns the value ([`Collection::compute`]).
     pub fn compute(&self, scheduler: &dyn Scheduler) -> Result<T> {
-        self.compute_with(scheduler, &Optimizations::all(), &())
+        Collection::compute(self, scheduler)
     }
 
     /// [`compute`](Scalar::compute) with chosen optimizations and callbacks.
@@ -207,12 +207,12 @@ impl<T: Element> Scalar<T> {
         optimizations: &Optimizations,
         callbacks: &dyn Callback,
     ) -> Result<T> {
-        let block = self.0.compute_with(scheduler, optimizations, callbacks)?;
-        block
-            .iter()
-            .next()
-            .copied()
-            .ok_or_else(|| invalid("compute", "a reduction produced an empty block"))
+        Collection::compute_with(self, scheduler, optimizations, callbacks)
+    }
+
+    /// Computes the value and returns a scalar backed by it ([`Collection::persist`]).
+    pub fn persist(&self, scheduler: &dyn Scheduler) -> Result<Scalar<T>> {
+        Collection::persist(self, scheduler)
     }
 
     /// The 0-dimensional array.
@@ -225,6 +225,65 @@ impl<T> std::ops::Deref for Scalar<T> {
     type Target = Array<T>;
     fn deref(&self) -> &Array<T> {
         &self.0
+    }
+}
+
+/// An array is a collection of its blocks' keys, in C order; computing assembles them.
+impl<T: Element> Collection for Array<T> {
+    type Output = ArrayD<T>;
+    type Error = crate::Error;
+    type Persisted = Array<T>;
+
+    fn graph(&self) -> Cow<'_, Graph> {
+        Cow::Borrowed(&self.graph)
+    }
+
+    fn keys(&self) -> Vec<Key> {
+        Array::keys(self)
+    }
+
+    fn finalize(&self, values: &mut Values) -> Result<ArrayD<T>> {
+        let blocks = values.take(self.chunks.numblocks().iter().product())?;
+        assemble(&self.chunks, blocks)
+    }
+
+    /// The blocks as data in a layer of the array's own name, so merging the persisted
+    /// array with graphs of the original keeps one copy of each key.
+    fn persisted(&self, values: &mut Values) -> Result<Array<T>> {
+        let layer = values.data_layer(Arc::clone(&self.name), &Array::keys(self))?;
+        Ok(Array::from_graph(
+            Graph::from_layers([layer]),
+            Arc::clone(&self.name),
+            self.chunks.clone(),
+        ))
+    }
+}
+
+/// A scalar is its 0-dimensional array's one block; computing gives the value.
+impl<T: Element> Collection for Scalar<T> {
+    type Output = T;
+    type Error = crate::Error;
+    type Persisted = Scalar<T>;
+
+    fn graph(&self) -> Cow<'_, Graph> {
+        Cow::Borrowed(&self.0.graph)
+    }
+
+    fn keys(&self) -> Vec<Key> {
+        self.0.keys()
+    }
+
+    fn finalize(&self, values: &mut Values) -> Result<T> {
+        let block = self.0.finalize(values)?;
+        block
+            .iter()
+            .next()
+            .copied()
+            .ok_or_else(|| invalid("compute", "a reduction produced an empty block"))
+    }
+
+    fn persisted(&self, values: &mut Values) -> Result<Scalar<T>> {
+        self.0.persisted(values).map(Scalar)
     }
 }
 

@@ -31,9 +31,23 @@ pub enum Error {
         #[source]
         source: dask_graph::BoxError,
     },
+    /// Finding, staging or committing a file failed (the error names the path).
+    #[error(transparent)]
+    File(#[from] dask_io::Error),
     /// Planning or running the graph failed (a task error names its key and cause).
     #[error(transparent)]
     Graph(#[from] dask_graph::Error),
+}
+
+/// Array errors meet other collections' errors in the graph's error type when several
+/// collections are computed together: a graph error stays itself, the rest is wrapped.
+impl From<Error> for dask_graph::Error {
+    fn from(e: Error) -> dask_graph::Error {
+        match e {
+            Error::Graph(g) => g,
+            other => dask_graph::Error::Collection(Box::new(other)),
+        }
+    }
 }
 
 /// The crate's result type.

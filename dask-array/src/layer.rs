@@ -37,9 +37,7 @@ pub(crate) fn layer_name(label: &str, inputs: &impl Tokenize) -> Arc<str> {
 /// A layer name unique to this call (and process), for layers with no stable identity:
 /// closures, user sources and sinks, writes.
 pub(crate) fn unique_layer_name(label: &str, inputs: &impl Tokenize) -> Arc<str> {
-    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    layer_name(label, &(inputs, call, u64::from(std::process::id())))
+    Arc::from(dask_graph::unique_token(label, inputs))
 }
 
 /// Builds an array of `chunks` whose block `i` is the node `node(i)`, in a new layer

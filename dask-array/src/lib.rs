@@ -110,6 +110,7 @@ pub use chunks::{
     AUTO_BLOCK_BYTES, AxisChunks, ChunkError, ChunkSpec, Chunks, MAX_BLOCKS, normalize_chunks,
 };
 pub use creation::random;
+pub use dask_graph::Collection;
 pub use element::{CastTo, DType, Element, Float, Logical, Number};
 pub use elementwise::{Operand, where_};
 pub use error::{Error, Result};

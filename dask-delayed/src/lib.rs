@@ -31,8 +31,9 @@
 //! * Arguments are plain values (literals), `Delayed`s, or a `Vec` of `Delayed`s for a
 //!   `Vec<T>` parameter ([`IntoInput`]); arities 1 to 4 work without boilerplate.
 //!   Inputs are taken by value without copying when the task holds the last reference.
-//! * [`compute`] of several delayed values merges their graphs, so a shared input is
-//!   computed once. This crate depends on `dask-graph` only: the scheduler is an
+//! * A `Delayed` is a [`Collection`]: [`compute`] of several delayed values (or of
+//!   delayed values together with arrays and other collections) merges their graphs, so a
+//!   shared input is computed once. This crate depends on `dask-graph` only: the scheduler is an
 //!   argument (the `dask` facade picks one by name).
 
 mod input;
@@ -41,12 +42,15 @@ pub mod registered;
 use std::marker::PhantomData;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+
+use std::borrow::Cow;
 
 use dask_graph::{
-    Arg, Args, BoxError, Data, Graph, Key, Layer, Op, Optimizations, Result, Scheduler, Value,
-    compute_with, dot, tokenize,
+    Arg, Args, BoxError, Data, Graph, Key, Layer, Op, Result, Scheduler, Value, Values, dot,
+    tokenize, unique_token,
 };
+
+pub use dask_graph::Collection;
 
 pub use input::{Extract, Input, IntoInput};
 pub use registered::{RegisteredArgs, registered_call};
@@ -79,15 +83,9 @@ impl<T> std::fmt::Debug for Delayed<T> {
     }
 }
 
-/// A key no other call will have: `name` plus a token of a process-wide counter, the
-/// process id and the time.
+/// A key no other call will have ([`unique_token`] of `name`).
 pub(crate) fn unique_key(name: &str) -> Key {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    Key::new(tokenize(name, &(n, nanos, u64::from(std::process::id()))))
+    Key::new(unique_token(name, ""))
 }
 
 /// Wraps a plain value.
@@ -113,38 +111,34 @@ impl<T: Send + Sync + 'static> Delayed<T> {
         &self.graph
     }
 
-    /// Computes the value on `scheduler`.
+    /// A `Delayed` for `key` of an existing graph (Dask's `Delayed(key, graph)`): for
+    /// example one block of an array, to feed into delayed functions. Nothing checks
+    /// here that the graph computes `key` or that its value is a `T`; computing says so
+    /// if not.
+    pub fn from_graph(graph: Graph, key: Key) -> Delayed<T> {
+        Delayed {
+            key,
+            graph,
+            _t: PhantomData,
+        }
+    }
+
+    /// Computes the value on `scheduler` ([`Collection::compute`]).
     pub fn compute(&self, scheduler: &dyn Scheduler) -> Result<T>
     where
         T: Clone,
     {
-        compute(self, scheduler)
+        Collection::compute(self, scheduler)
     }
 
     /// Computes the value and returns a `Delayed` backed by it (same key), so later
-    /// graphs built on it start from the result instead of recomputing it.
-    pub fn persist(&self, scheduler: &dyn Scheduler) -> Result<Delayed<T>> {
-        let out = compute_with(
-            &self.graph,
-            std::slice::from_ref(&self.key),
-            scheduler,
-            &Optimizations::all(),
-            &(),
-        )?;
-        let value = out
-            .into_iter()
-            .next()
-            .ok_or_else(|| dask_graph::Error::Scheduler {
-                scheduler: scheduler.name().to_string(),
-                message: format!("no value returned for {}", self.key),
-            })?;
-        let mut layer = Layer::new(format!("persisted-{}", self.key.name()));
-        layer.data(self.key.clone(), value);
-        Ok(Delayed {
-            key: self.key.clone(),
-            graph: Graph::from_layers([layer]),
-            _t: PhantomData,
-        })
+    /// graphs built on it start from the result instead of recomputing it
+    /// ([`Collection::persist`]).
+    pub fn persist(&self, scheduler: &dyn Scheduler) -> Result<Delayed<T>>
+    where
+        T: Clone,
+    {
+        Collection::persist(self, scheduler)
     }
 
     /// The graph as Graphviz DOT text.
@@ -383,78 +377,42 @@ impl_apply!(A IA xa, B IB xb, C IC xc);
 impl_apply!(A IA xa, B IB xb, C IC xc, D ID xd);
 
 // ---------------------------------------------------------------------------------------
-// Computing several at once.
+// Computing, alone or with other collections.
 
-/// One or several `Delayed`s computed together: a `Delayed<T>` gives a `T`, a tuple of
-/// them a tuple of values, a `Vec<Delayed<T>>` a `Vec<T>`.
-pub trait Computable {
-    /// What computing gives.
-    type Output;
-    /// The keys to compute and their graphs.
-    fn parts(&self, keys: &mut Vec<Key>, graphs: &mut Vec<Graph>);
-    /// Builds the output from the computed values, in `parts` order.
-    fn build(values: &mut std::vec::IntoIter<Value>, count: &Self) -> Result<Self::Output>;
-}
-
-fn take_value<T: Clone + Send + Sync + 'static>(
-    values: &mut std::vec::IntoIter<Value>,
-    key: &Key,
-) -> Result<T> {
-    let v = values
-        .next()
-        .ok_or_else(|| dask_graph::Error::UnknownKey { key: key.clone() })?;
-    v.take::<T>().map_err(|m| dask_graph::Error::Scheduler {
-        scheduler: "delayed".into(),
-        message: format!("the value of {key} has the wrong type: {m}"),
-    })
-}
-
-impl<T: Clone + Send + Sync + 'static> Computable for Delayed<T> {
+/// A delayed value is a collection of one key; computing gives the value itself (moved
+/// out of the result when nothing else holds it, cloned otherwise).
+impl<T: Clone + Send + Sync + 'static> Collection for Delayed<T> {
     type Output = T;
-    fn parts(&self, keys: &mut Vec<Key>, graphs: &mut Vec<Graph>) {
-        keys.push(self.key.clone());
-        graphs.push(self.graph.clone());
+    type Error = dask_graph::Error;
+    type Persisted = Delayed<T>;
+
+    fn graph(&self) -> Cow<'_, Graph> {
+        Cow::Borrowed(&self.graph)
     }
-    fn build(values: &mut std::vec::IntoIter<Value>, me: &Self) -> Result<T> {
-        take_value(values, &me.key)
+
+    fn keys(&self) -> Vec<Key> {
+        vec![self.key.clone()]
+    }
+
+    fn finalize(&self, values: &mut Values) -> Result<T> {
+        values.next_as::<T>(&self.key)
+    }
+
+    fn persisted(&self, values: &mut Values) -> Result<Delayed<T>> {
+        let layer = values.data_layer(
+            format!("persisted-{}", self.key.name()),
+            std::slice::from_ref(&self.key),
+        )?;
+        Ok(Delayed::from_graph(
+            Graph::from_layers([layer]),
+            self.key.clone(),
+        ))
     }
 }
 
-impl<T: Clone + Send + Sync + 'static> Computable for Vec<Delayed<T>> {
-    type Output = Vec<T>;
-    fn parts(&self, keys: &mut Vec<Key>, graphs: &mut Vec<Graph>) {
-        self.iter().for_each(|d| d.parts(keys, graphs));
-    }
-    fn build(values: &mut std::vec::IntoIter<Value>, me: &Self) -> Result<Vec<T>> {
-        me.iter().map(|d| take_value(values, &d.key)).collect()
-    }
-}
-
-macro_rules! impl_computable_tuple {
-    ($($t:ident $i:tt),+) => {
-        impl<$($t: Computable),+> Computable for ($($t,)+) {
-            type Output = ($($t::Output,)+);
-            fn parts(&self, keys: &mut Vec<Key>, graphs: &mut Vec<Graph>) {
-                $(self.$i.parts(keys, graphs);)+
-            }
-            fn build(values: &mut std::vec::IntoIter<Value>, me: &Self) -> Result<Self::Output> {
-                Ok(($($t::build(values, &me.$i)?,)+))
-            }
-        }
-    };
-}
-
-impl_computable_tuple!(A 0, B 1);
-impl_computable_tuple!(A 0, B 1, C 2);
-impl_computable_tuple!(A 0, B 1, C 2, D 3);
-
-/// Computes one or several delayed values in one merged graph (shared inputs are
-/// computed once) on `scheduler`.
-pub fn compute<C: Computable>(what: &C, scheduler: &dyn Scheduler) -> Result<C::Output> {
-    let mut keys = Vec::new();
-    let mut graphs = Vec::new();
-    what.parts(&mut keys, &mut graphs);
-    let graph = Graph::merged(graphs.iter());
-    let values = compute_with(&graph, &keys, scheduler, &Optimizations::all(), &())?;
-    C::build(&mut values.into_iter(), what)
+/// Computes one or several collections (a `Delayed`, a tuple or a `Vec` of them, or of
+/// any collections) in one merged graph on `scheduler`: shared inputs are computed
+/// once. The same as [`Collection::compute`].
+pub fn compute<C: Collection>(what: &C, scheduler: &dyn Scheduler) -> Result<C::Output, C::Error> {
+    what.compute(scheduler)
 }

@@ -208,6 +208,18 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A graph builder was given an argument it cannot use.
+    #[error("{what}: {message}")]
+    InvalidArgument {
+        /// The builder, e.g. `"tree_reduce"`.
+        what: String,
+        /// What is wrong with the argument.
+        message: String,
+    },
+    /// A collection's own error (an array's, a dataframe's), when collections of several
+    /// kinds are computed together and their errors meet in this one type.
+    #[error(transparent)]
+    Collection(BoxError),
     /// A scheduler-level failure (a worker lost, an I/O error, ...).
     #[error("the {scheduler} scheduler failed: {message}")]
     Scheduler {

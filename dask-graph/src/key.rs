@@ -429,6 +429,31 @@ pub fn tokenize<T: Tokenize + ?Sized>(prefix: &str, inputs: &T) -> String {
     format!("{prefix}-{}", t.hex())
 }
 
+/// A name `"{prefix}-{token}"` that no other call makes: a token of `inputs` together with
+/// a process-wide call counter, the process id and the clock.
+///
+/// For what has no stable identity — a closure, a user's own source or sink, a write
+/// — and so must never be merged with anything else. Deterministic work uses
+/// [`tokenize`] instead, so that equal expressions share their tasks.
+///
+/// ```
+/// use dask_graph::unique_token;
+/// let a = unique_token("map", &"f");
+/// assert_ne!(a, unique_token("map", &"f"));
+/// assert!(a.starts_with("map-"));
+/// ```
+pub fn unique_token<T: Tokenize + ?Sized>(prefix: &str, inputs: &T) -> String {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    tokenize(
+        prefix,
+        &(inputs, call, u64::from(std::process::id()), nanos),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

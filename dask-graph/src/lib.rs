@@ -37,12 +37,19 @@
 //!   of it is linear in the number of tasks and iterative (a million-task chain is fine).
 //!   Every node compiles to a small program of steps, so fused tasks run through the
 //!   same code as plain ones and errors still name the original key.
+//! * **Collections** implement [`Collection`] (graph, output keys, how to finish the
+//!   values, how to rebuild over them); `compute`, `persist` and `visualize` are written
+//!   once on that trait, and tuples and `Vec`s of collections of any kinds compute in one
+//!   merged graph, so a shared input is computed once. Shared graph builders live here
+//!   too: [`TreeReduce`] (the bounded fan-in reduction tree every collection reduces
+//!   with) and [`unique_token`] (names for what has no stable identity).
 //! * **Schedulers** implement [`Scheduler`]; the [`SyncScheduler`] here is the reference.
 //!   The public conformance suite ([`testing`], feature `testing`) is what every
 //!   scheduler crate runs against itself.
 
 mod bytes;
 pub mod codec;
+mod collection;
 mod csr;
 pub mod dot;
 mod error;
@@ -60,15 +67,17 @@ mod sync;
 mod task;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tree;
 mod value;
 mod wire;
 
 pub use bytes::{format_bytes, parse_bytes};
 pub use codec::{CODECS, Codec, Encoded, codec_by_name, codec_names};
+pub use collection::{Collection, Values};
 pub use csr::Csr;
 pub use error::{BoxError, Error, Result};
 pub use graph::{Graph, GraphIndex, Layer};
-pub use key::{Key, KeyHasher, KeyMap, Tokenize, Tokenizer, tokenize};
+pub use key::{Key, KeyHasher, KeyMap, Tokenize, Tokenizer, tokenize, unique_token};
 pub use op::{
     ArgError, Args, IDENTITY, LocalOp, OPERATIONS, Op, OpFn, OpResult, RegisteredOp, operation,
     operation_names, registry_fingerprint,
@@ -79,6 +88,7 @@ pub use program::panic_message;
 pub use scheduler::{Callback, Callbacks, Scheduler, compute, compute_with};
 pub use sync::SyncScheduler;
 pub use task::{Arg, Fused, Node, Step, StepArg, Task};
+pub use tree::{DEFAULT_SPLIT_EVERY, TreeReduce};
 pub use value::{Data, TypeMismatch, Value, short_type_name};
 pub use wire::{RemoteTask, WireArg, WireStep, WireTask, WireValue, closure_refused};
 

@@ -1,23 +1,20 @@
-//! The facade: schedulers by name, by scope and from the environment, and the progress
-//! bar — every compute checked against the reference sum.
+//! The facade: schedulers by name, by scope and from the environment — every compute
+//! checked against the reference sum. (The progress bar's own tests are in
+//! dask-diagnostics.)
 
 // Tests report failures by panicking.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use dask::graph::testing::{FAIL, as_i64, tree_sum_graph};
-use dask::graph::{Graph, Key, Layer, Optimizations, compute_with};
-use dask::{ProgressBar, SCHEDULER_NAMES, compute, compute_on, default_scheduler, use_scheduler};
-use indicatif::{InMemoryTerm, ProgressDrawTarget};
+use dask::graph::Key;
+use dask::graph::testing::{as_i64, tree_sum_graph};
+use dask::{SCHEDULER_NAMES, compute_graph, compute_graph_on, default_scheduler, use_scheduler};
 
 dask::procs::test_worker!();
 
 #[test]
 fn every_named_scheduler_computes_the_same_sum() {
     for name in SCHEDULER_NAMES {
-        let out = compute_on(&tree_sum_graph(500), &[Key::new("total")], name).unwrap();
+        let out = compute_graph_on(&tree_sum_graph(500), &[Key::new("total")], name).unwrap();
         assert_eq!(as_i64(&out[0]), 499 * 500 / 2, "{name}");
         assert_eq!(dask::scheduler_by_name(name).unwrap().name(), name);
     }
@@ -25,7 +22,7 @@ fn every_named_scheduler_computes_the_same_sum() {
 
 #[test]
 fn an_unknown_name_lists_the_known_ones() {
-    let err = compute_on(&tree_sum_graph(5), &[Key::new("total")], "cluster").unwrap_err();
+    let err = compute_graph_on(&tree_sum_graph(5), &[Key::new("total")], "cluster").unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("`cluster`"), "{msg}");
     for name in SCHEDULER_NAMES {
@@ -46,7 +43,7 @@ fn scopes_nest_and_end() {
         {
             let _inner = use_scheduler("processes").unwrap();
             assert_eq!(default_scheduler().unwrap().name(), "processes");
-            let out = compute(&tree_sum_graph(50), &[Key::new("total")]).unwrap();
+            let out = compute_graph(&tree_sum_graph(50), &[Key::new("total")]).unwrap();
             assert_eq!(as_i64(&out[0]), 1225);
         }
         assert_eq!(default_scheduler().unwrap().name(), "sync");
@@ -86,91 +83,5 @@ fn the_environment_variable_picks_the_default() {
     assert!(
         bad.contains("PROBE error=") && bad.contains("quantum") && bad.contains("DASK_SCHEDULER"),
         "{bad}"
-    );
-}
-
-/// A progress bar drawing into an in-memory terminal; returns it and the terminal.
-fn bar_into_memory(minimum: Duration) -> (ProgressBar, Arc<Mutex<Vec<InMemoryTerm>>>) {
-    let terms: Arc<Mutex<Vec<InMemoryTerm>>> = Arc::default();
-    let made = Arc::clone(&terms);
-    let bar = ProgressBar::new()
-        .with_minimum(minimum)
-        .with_draw_target(move || {
-            let term = InMemoryTerm::new(4, 100);
-            made.lock().unwrap().push(term.clone());
-            ProgressDrawTarget::term_like(Box::new(term))
-        });
-    (bar, terms)
-}
-
-#[test]
-fn the_bar_ends_at_100_percent_under_every_scheduler() {
-    let g = tree_sum_graph(300);
-    let n = dask::graph::Plan::build(&g, &[Key::new("total")], &Optimizations::none())
-        .unwrap()
-        .len();
-    for name in SCHEDULER_NAMES {
-        let (bar, terms) = bar_into_memory(Duration::ZERO);
-        let s = dask::scheduler_by_name(name).unwrap();
-        let out = compute_with(
-            &g,
-            &[Key::new("total")],
-            s.as_ref(),
-            &Optimizations::none(),
-            &bar,
-        )
-        .unwrap();
-        assert_eq!(as_i64(&out[0]), 299 * 300 / 2);
-        let terms = terms.lock().unwrap();
-        let screen = terms.last().expect("a bar was drawn").contents();
-        assert!(
-            screen.contains(&format!("{n}/{n} tasks (100%)")),
-            "{name}: {screen:?}"
-        );
-    }
-}
-
-#[test]
-fn short_computes_draw_nothing() {
-    let (bar, terms) = bar_into_memory(Duration::from_secs(3600));
-    let s = dask::scheduler_by_name("threads").unwrap();
-    compute_with(
-        &tree_sum_graph(100),
-        &[Key::new("total")],
-        s.as_ref(),
-        &Optimizations::all(),
-        &bar,
-    )
-    .unwrap();
-    assert!(
-        terms.lock().unwrap().is_empty(),
-        "no bar for a short compute"
-    );
-}
-
-#[test]
-fn a_failed_compute_leaves_the_bar_where_it_stopped() {
-    let mut g: Graph = tree_sum_graph(10);
-    let mut bad = Layer::new("bad");
-    bad.task(
-        "boom",
-        &FAIL,
-        vec![dask::graph::Arg::Key(Key::new("total"))],
-    );
-    g.add_layer(bad);
-    let (bar, terms) = bar_into_memory(Duration::ZERO);
-    let s = dask::scheduler_by_name("sync").unwrap();
-    let err = compute_with(
-        &g,
-        &[Key::new("boom")],
-        s.as_ref(),
-        &Optimizations::none(),
-        &bar,
-    );
-    assert!(err.is_err());
-    let screen = terms.lock().unwrap().last().unwrap().contents();
-    assert!(
-        screen.contains("failed") && !screen.contains("(100%)"),
-        "{screen:?}"
     );
 }

@@ -1,5 +1,6 @@
-//! `cargo xtask ci`: formatting, lints, tests, then the tidy checks — in that order,
-//! stopping at the first failure.
+//! `cargo xtask ci`: formatting, lints (every feature, so optional code such as the
+//! Zarr, HDF5 and BLAS paths is linted too), tests, then the tidy checks — in that order,
+//! stopping at the first failure. `.ci/run` installs what the tests need and calls this.
 
 use std::path::Path;
 
@@ -20,6 +21,7 @@ fn steps() -> Vec<(&'static str, Vec<&'static str>)> {
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                "--all-features",
                 "--",
                 "-D",
                 "warnings",

@@ -4,8 +4,10 @@
 //! Commands:
 //!
 //! * `ci` — what CI runs, in order, stopping at the first failure: formatting
-//!   (`cargo fmt --all -- --check`), lints (`cargo clippy --workspace --all-targets --
-//!   -D warnings`), then the tests with the README's command ([`TEST_COMMAND`]).
+//!   (`cargo fmt --all -- --check`), lints (`cargo clippy --workspace --all-targets
+//!   --all-features -- -D warnings`), the tests with the README's command
+//!   ([`TEST_COMMAND`]), then `tidy`. `.ci/run` installs the system packages the tests
+//!   need and calls this.
 //! * `bench [--quick] [--compare]` — builds the benchmarks in release mode and prints
 //!   tables of end-to-end figures: the `dask-graph` one (build, plan, sync execution of a
 //!   million-task graph, a 10,000-task chain), then the `dask-sched-threads` one (the
@@ -15,7 +17,9 @@
 //!   Python Dask on the thread-pool workloads and Dask and NumPy on the array ones (in a
 //!   virtual environment it creates at `target/pyref`) and prints the figures side by side.
 //! * `tidy` — repository hygiene: crate roots start with a `//!` doc comment, the README
-//!   states [`TEST_COMMAND`], and no source file contains a leftover debugging macro.
+//!   states [`TEST_COMMAND`], no source file contains a leftover debugging macro, and
+//!   `ARCHITECTURE.md` names exactly the files that exist and the files using `unsafe`
+//!   (also run by `cargo test`).
 //! * `help` — usage.
 //!
 //! Exit codes: 0 success, 1 a step or check failed, 2 bad usage.
@@ -59,14 +63,16 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  ci              cargo fmt --check, cargo clippy -D warnings, then the README's tests
+  ci              cargo fmt --check, cargo clippy --all-features -D warnings, the
+                  README's tests, then tidy
   bench [--quick] [--compare]
                   end-to-end figures: the graph machinery on a 1M-task graph, the thread-
                   and process-pool schedulers, then array reductions with their peak
                   memory (--quick: 100k-task graphs, smaller arrays); --compare also runs
                   Python Dask and NumPy on the same workloads (installing them into
                   target/pyref on first use) and prints the figures side by side
-  tidy            check crate docs, the README's test command, leftover dbg!/todo!
+  tidy            check crate docs, the README's test command, leftover dbg!/todo!,
+                  that ARCHITECTURE.md names the files and the unsafe code as they are
   help            print this message
 
 exit codes: 0 ok, 1 failure, 2 usage";

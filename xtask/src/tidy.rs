@@ -4,9 +4,15 @@
 //!   starts with a `//!` doc comment saying what the crate is;
 //! * `README.md` states the test command ([`TEST_COMMAND`]) verbatim;
 //! * no `.rs` file of a member contains a leftover debugging macro call
-//!   (a `dbg!` or `todo!` call).
+//!   (a `dbg!` or `todo!` call);
+//! * `ARCHITECTURE.md` describes the files as they are: each member has a section
+//!   (a `### ` heading naming `` `crate/` ``), every `.rs` file the section names exists,
+//!   and every source, test, benchmark and example file of the crate is named there;
+//! * `ARCHITECTURE.md`'s invariant listing the files where `unsafe` appears (the bullet
+//!   starting ``- `unsafe` appears``) names exactly the files that use the keyword.
 //!
-//! Every problem is printed, then the command fails if there was any.
+//! Every problem is printed, then the command fails if there was any. The checks also
+//! run as a unit test (`the_workspace_is_tidy`), so `cargo test` catches drift.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,6 +22,12 @@ use crate::TEST_COMMAND;
 /// Macro calls that must not be committed. Spelled in two halves so that this file does
 /// not trip its own check.
 const FORBIDDEN: [&str; 2] = [concat!("dbg", "!("), concat!("todo", "!(")];
+
+/// The keyword whose every use ARCHITECTURE.md lists (spelled in halves, as above).
+const UNSAFE: &str = concat!("un", "safe");
+
+/// The file that maps the code.
+const ARCHITECTURE: &str = "ARCHITECTURE.md";
 
 /// Runs every check in the workspace at `root`.
 pub fn run(root: &Path) -> Result<(), String> {
@@ -66,6 +78,15 @@ fn check(root: &Path) -> Vec<String> {
                 Err(e) => problems.push(format!("cannot read {}: {e}", rel(root, &file))),
             }
         }
+    }
+    match fs::read_to_string(root.join(ARCHITECTURE)) {
+        Ok(text) => {
+            for dir in &members {
+                problems.extend(check_described_files(root, dir, &text));
+            }
+            problems.extend(check_unsafe_list(root, &members, &text));
+        }
+        Err(e) => problems.push(format!("cannot read {ARCHITECTURE}: {e}")),
     }
     let readme = root.join("README.md");
     match fs::read_to_string(&readme) {
@@ -122,6 +143,246 @@ fn forbidden_calls(text: &str) -> Vec<(usize, &'static str)> {
                 .map(move |p| (i + 1, *p))
         })
         .collect()
+}
+
+/// The part of ARCHITECTURE.md about the crate in `dir`: from the `### ` heading naming
+/// `` `name/` `` to the next heading of that level or above.
+fn crate_section<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let marker = format!("`{name}/`");
+    let mut start = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let is_heading = line.starts_with("## ") || line.starts_with("### ");
+        match start {
+            None if line.starts_with("### ") && line.contains(&marker) => {
+                start = Some(offset + line.len());
+            }
+            Some(s) if is_heading => return Some(&text[s..offset]),
+            _ => {}
+        }
+        offset += line.len();
+    }
+    start.map(|s| &text[s..])
+}
+
+/// Every backticked token of `text` that names a `.rs` file.
+fn rust_paths(text: &str) -> Vec<&str> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|t| {
+            t.ends_with(".rs")
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-./".contains(c))
+        })
+        .collect()
+}
+
+/// A crate's files as ARCHITECTURE.md names them: `src/` files by their path inside
+/// `src/`, the rest (`tests/x.rs`, `benches/x.rs`, `examples/x.rs`) from the crate root.
+fn described_as(crate_dir: &Path, file: &Path) -> Option<String> {
+    let inner = file.strip_prefix(crate_dir).ok()?;
+    let text = inner.to_str()?.replace('\\', "/");
+    Some(match text.strip_prefix("src/") {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+/// The section of the crate at `dir` names exactly its files.
+fn check_described_files(root: &Path, dir: &Path, architecture: &str) -> Vec<String> {
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let Some(section) = crate_section(architecture, name) else {
+        return vec![format!(
+            "{ARCHITECTURE} has no `### ` section for `{name}/` (a heading naming it)"
+        )];
+    };
+    let mut problems = Vec::new();
+    let named: Vec<&str> = rust_paths(section);
+    for path in &named {
+        let in_crate = ["tests/", "benches/", "examples/", "src/"]
+            .iter()
+            .any(|p| path.starts_with(p));
+        // `other-crate/src/x.rs`: a path from the workspace root.
+        let from_root = path
+            .split_once('/')
+            .is_some_and(|(first, _)| root.join(first).join("Cargo.toml").is_file());
+        let full = if from_root {
+            root.join(path)
+        } else if in_crate {
+            dir.join(path)
+        } else {
+            dir.join("src").join(path)
+        };
+        if !full.is_file() {
+            problems.push(format!(
+                "{ARCHITECTURE} names `{path}` in the `{name}/` section, but {} does not exist",
+                rel(root, &full)
+            ));
+        }
+    }
+    let mut files = Vec::new();
+    for sub in ["src", "tests", "benches", "examples"] {
+        let d = dir.join(sub);
+        if d.is_dir() {
+            let _ = rust_files(&d, &mut files);
+        }
+    }
+    for file in files {
+        let Some(as_named) = described_as(dir, &file) else {
+            continue;
+        };
+        let is_root = as_named == "lib.rs" || as_named == "main.rs";
+        if !is_root && !named.contains(&as_named.as_str()) {
+            problems.push(format!(
+                "{} is not described in the `{name}/` section of {ARCHITECTURE}",
+                rel(root, &file)
+            ));
+        }
+    }
+    problems
+}
+
+/// The code of a Rust source with comments, string literals and character literals
+/// blanked out (each replaced by a space), so that a word search finds only code.
+/// A small lexer, enough for this code base: line and nested block comments, strings
+/// with escapes over several lines, raw strings (`r"…"`, `r#"…"#`), byte strings, and
+/// character literals told apart from lifetimes.
+fn code_only(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &b[i..];
+        if rest.starts_with(b"//") {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            out.push(' ');
+        } else if rest.starts_with(b"/*") {
+            let mut depth = 0;
+            while i < b.len() {
+                if b[i..].starts_with(b"/*") {
+                    depth += 1;
+                    i += 2;
+                } else if b[i..].starts_with(b"*/") {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            out.push(' ');
+        } else if let Some(hashes) = raw_string_start(rest) {
+            // r"…" or r#"…"# (also br…): skip to the quote followed by as many hashes.
+            i += rest.iter().position(|&c| c == b'"').unwrap_or(0) + 1;
+            let close: Vec<u8> = std::iter::once(b'"')
+                .chain(std::iter::repeat_n(b'#', hashes))
+                .collect();
+            while i < b.len() && !b[i..].starts_with(&close) {
+                i += 1;
+            }
+            i += close.len();
+            out.push(' ');
+        } else if b[i] == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+            out.push(' ');
+        } else if b[i] == b'\'' {
+            // A character literal ('x', '\n', '\u{..}') or a lifetime ('a).
+            if rest.get(1) == Some(&b'\\') {
+                i += 2;
+                while i < b.len() && b[i] != b'\'' {
+                    i += 1;
+                }
+                i += 1;
+            } else if let Some(len) = text[i + 1..].chars().next().map(char::len_utf8) {
+                if b.get(i + 1 + len) == Some(&b'\'') {
+                    i += 2 + len;
+                } else {
+                    i += 1; // a lifetime: keep going
+                }
+            } else {
+                i += 1;
+            }
+            out.push(' ');
+        } else {
+            let len = text[i..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&text[i..i + len]);
+            i += len;
+        }
+    }
+    out
+}
+
+/// If `s` starts a raw (byte) string literal, the number of `#`s it uses.
+fn raw_string_start(s: &[u8]) -> Option<usize> {
+    let s = s.strip_prefix(b"b").unwrap_or(s);
+    let s = s.strip_prefix(b"r")?;
+    let hashes = s.iter().take_while(|&&c| c == b'#').count();
+    (s.get(hashes) == Some(&b'"')).then_some(hashes)
+}
+
+/// Whether Rust source text uses the `unsafe` keyword in code (not in comments,
+/// strings or identifiers such as `unsafe_code`).
+fn uses_unsafe(text: &str) -> bool {
+    code_only(text)
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|word| word == UNSAFE)
+}
+
+/// ARCHITECTURE.md's list of files using `unsafe` matches the code.
+fn check_unsafe_list(root: &Path, members: &[PathBuf], architecture: &str) -> Vec<String> {
+    let bullet = format!("- `{UNSAFE}` appears");
+    let Some(start) = architecture.find(&bullet) else {
+        return vec![format!(
+            "{ARCHITECTURE} has no invariant starting `{bullet}` listing the files that use it"
+        )];
+    };
+    // The bullet runs to the next bullet or blank line.
+    let rest = &architecture[start + 2..];
+    let end = rest
+        .find("\n- ")
+        .into_iter()
+        .chain(rest.find("\n\n"))
+        .min()
+        .unwrap_or(rest.len());
+    let listed: Vec<&str> = rust_paths(&rest[..end]);
+    let mut users = Vec::new();
+    for dir in members {
+        let mut files = Vec::new();
+        let _ = rust_files(dir, &mut files);
+        for file in files {
+            let Ok(text) = fs::read_to_string(&file) else {
+                continue;
+            };
+            if uses_unsafe(&text) {
+                users.push(rel(root, &file));
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for u in &users {
+        if !listed.contains(&u.as_str()) {
+            problems.push(format!(
+                "{u} uses `{UNSAFE}` but {ARCHITECTURE}'s invariant does not list it"
+            ));
+        }
+    }
+    for l in &listed {
+        if !users.iter().any(|u| u == l) {
+            problems.push(format!(
+                "{ARCHITECTURE} lists {l} as using `{UNSAFE}`, but it does not"
+            ));
+        }
+    }
+    problems
 }
 
 /// The `members` of the `[workspace]` table of a root `Cargo.toml` (a small parser for
@@ -289,16 +550,31 @@ members = "nope"
             "[workspace]\nmembers = [\"good\", \"undocumented\", \"empty\", \"crates/*\"]\n",
         );
         write("good/src/lib.rs", "//! Good.\npub fn f() {}\n");
+        write("good/tests/t.rs", "#[test]\nfn t() {}\n");
         write("undocumented/src/main.rs", "fn main() {}\n");
         write("empty/Cargo.toml", "");
         write("crates/sloppy/Cargo.toml", "");
         write("crates/sloppy/src/lib.rs", "//! Sloppy.\n");
         write(
             "crates/sloppy/src/deep/x.rs",
-            &format!("fn f() {{\n    {}1);\n}}\n", FORBIDDEN[0]),
+            &format!(
+                "fn f() {{\n    {}1);\n    {UNSAFE} {{ g() }}\n}}\n",
+                FORBIDDEN[0]
+            ),
         );
         write("crates/sloppy/target/gen.rs", FORBIDDEN[1]);
         write("README.md", "Run `cargo test --workspace`.\n");
+        let architecture = |good_files: &str, sloppy_files: &str, listed: &str| {
+            format!(
+                "# A\n\n### `good/`\n\n{good_files}\n\n### `undocumented/`\n\n### `empty/`\n\n\
+                 ### `sloppy/`\n\n{sloppy_files}\n\n## Invariants\n\n\
+                 - `{UNSAFE}` appears in {listed} only.\n- Other.\n"
+            )
+        };
+        write(
+            ARCHITECTURE,
+            &architecture("`gone.rs`", "", "`good/src/lib.rs`"),
+        );
 
         let problems = check(&root);
         let expected = [
@@ -306,6 +582,11 @@ members = "nope"
             "empty: no src/lib.rs or src/main.rs",
             "crates/sloppy/src/deep/x.rs:2: leftover",
             "README.md does not contain",
+            "names `gone.rs` in the `good/` section, but good/src/gone.rs does not exist",
+            "good/tests/t.rs is not described",
+            "crates/sloppy/src/deep/x.rs is not described",
+            "crates/sloppy/src/deep/x.rs uses `unsafe` but",
+            "lists good/src/lib.rs as using `unsafe`, but it does not",
         ];
         for e in expected {
             assert!(
@@ -321,9 +602,47 @@ members = "nope"
             "//! Now documented.\nfn main() {}\n",
         );
         write("empty/src/lib.rs", "//! Now a crate.\n");
-        write("crates/sloppy/src/deep/x.rs", "fn f() {}\n");
+        write(
+            "crates/sloppy/src/deep/x.rs",
+            &format!("fn f() {{\n    {UNSAFE} {{ g() }}\n}}\n"),
+        );
+        write(
+            ARCHITECTURE,
+            &architecture(
+                "Tests: `tests/t.rs`.",
+                "| `deep/x.rs` | f |",
+                "`crates/sloppy/src/deep/x.rs`",
+            ),
+        );
         assert_eq!(check(&root), Vec::<String>::new());
         fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn reads_unsafe_only_as_code() {
+        assert!(uses_unsafe(&format!("    let x = {UNSAFE} {{ f() }};")));
+        assert!(uses_unsafe(&format!("{UNSAFE} extern \"C\" {{")));
+        assert!(uses_unsafe(&format!(
+            "fn f<'a>(c: char) {{ match c {{ '\"' => {{}} _ => {{}} }}; {UNSAFE} {{}} }}"
+        )));
+        assert!(!uses_unsafe(&format!("// an {UNSAFE} comment")));
+        assert!(!uses_unsafe(&format!("/* a /* nested */ {UNSAFE} */")));
+        assert!(!uses_unsafe(&format!("let s = \"{UNSAFE}\";")));
+        assert!(!uses_unsafe(&format!(
+            "let s = \"first line\n  and the {UNSAFE} word on the next\";"
+        )));
+        assert!(!uses_unsafe(&format!(
+            "let s = r#\"a \"quoted\" {UNSAFE}\"#;"
+        )));
+        assert!(!uses_unsafe(&format!(
+            "let c = '\\''; let s = \"{UNSAFE}\";"
+        )));
+        assert!(!uses_unsafe(&format!("#![forbid({UNSAFE}_code)]")));
+    }
+
+    #[test]
+    fn the_workspace_is_tidy() {
+        assert_eq!(check(&crate::workspace_root()), Vec::<String>::new());
     }
 
     #[test]

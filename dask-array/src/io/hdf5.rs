@@ -24,8 +24,7 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ChunkedSink, ChunkedSource, Description, Region, Reopen, Staging, encode_description,
-    supported_types, with_type,
+    ChunkedSink, ChunkedSource, Description, Region, Reopen, Staging, supported_types, with_type,
 };
 use crate::array::Array;
 use crate::chunks::ChunkSpec;
@@ -185,10 +184,7 @@ impl<T: Element> ChunkedSource<T> for Hdf5Source<T> {
     }
 
     fn reopen(&self) -> Option<Reopen> {
-        Some(Reopen {
-            op: &HDF5_READ,
-            description: encode_description(&self.dataset),
-        })
+        Reopen::new(&HDF5_READ, &self.dataset).ok()
     }
 }
 
@@ -209,7 +205,7 @@ impl<T: Element> Hdf5Sink<T> {
     pub fn create(path: impl AsRef<Path>, dataset: &str, shape: &[usize]) -> Result<Hdf5Sink<T>> {
         let path = path.as_ref();
         let what = || format!("creating {}:{dataset}", path.display());
-        let staging = Staging::new(path, true)?;
+        let staging = Staging::new(path, true)?.describing("the array");
         let mut lock_name = staging.temp().as_os_str().to_os_string();
         lock_name.push(".lock");
         let lock = PathBuf::from(lock_name);
@@ -280,10 +276,7 @@ impl<T: Element> ChunkedSink<T> for Hdf5Sink<T> {
     }
 
     fn reopen(&self) -> Option<Reopen> {
-        Some(Reopen {
-            op: &HDF5_WRITE,
-            description: encode_description(&self.dataset),
-        })
+        Reopen::new(&HDF5_WRITE, &self.dataset).ok()
     }
 
     fn commit(&self) -> Result<(), BoxError> {

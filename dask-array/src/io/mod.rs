@@ -16,7 +16,7 @@
 //!   description runs in-process (threads, synchronous); the process scheduler refuses
 //!   it up front, naming the task.
 //! * **Temporary name, then rename.** Sinks write to a hidden sibling
-//!   (`.name.partial-<pid>-<n>`, managed by `staging::Staging`) and rename it into
+//!   (`.name.partial-<pid>-<n>`, managed by `dask_io::Staging`) and rename it into
 //!   place only after every block is written; a failed compute removes it. A crash
 //!   leaves at most a `.partial` file, never an output that looks complete.
 //! * **Reads are recomputed, not kept.** Read operations are registered as
@@ -33,7 +33,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use dask_graph::{Arg, Args, BoxError, Node, Op, OpResult, RegisteredOp, Task, register_op};
+use dask_graph::{Arg, Args, BoxError, Node, Op, OpResult, Task, register_op};
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::array::Array;
@@ -43,17 +43,16 @@ use crate::chunks::{
 };
 use crate::element::Element;
 use crate::error::{Result, invalid, io_error, shape_str};
-use crate::layer::{block_key, build, layer_name, lit, task, unique_layer_name};
+use crate::layer::{block_key, build, layer_name, lit, unique_layer_name};
 use crate::reduce::flat_tree;
 
 #[cfg(feature = "hdf5")]
 pub mod hdf5;
 pub mod npy;
-mod staging;
 #[cfg(feature = "zarr")]
 pub mod zarr;
 
-pub(crate) use staging::Staging;
+pub(crate) use dask_io::{Staging, description_arg};
 
 /// A region of an array: one half-open range per axis.
 pub type Region = [Range<usize>];
@@ -109,27 +108,16 @@ pub trait ChunkedSink<T: Element>: Send + Sync + 'static {
     fn abort(&self) {}
 }
 
-/// How a task reopens a source or sink in any process: a registered operation and
-/// the description it is given as its first argument.
+/// How a task reopens a source or sink in any process (from `dask-io`, shared with the
+/// other collections' formats).
 ///
-/// Register read operations as *generators* (`register_op!(... => f, generator)`), as
-/// the built-in formats do: a block read by several tasks (`x - x.mean(axis=1)` reads
-/// each block for the mean and again for the difference) is then read again by each
-/// of them instead of being held in memory until the last one runs — the bounded
-/// memory that larger-than-memory data needs, bought with a second read (usually from
-/// the page cache). Dask inlines its `from_array` getters for the same reason.
-///
-/// A read operation receives `(description: Vec<u8>, region: Vec<u64>)` and returns the
-/// block; a write operation receives `(description, region, block)` and returns the
-/// number of elements written as a `u64`. Regions are flattened `[start, end]` pairs,
-/// one per axis ([`region_arg`] decodes them).
-#[derive(Clone, Debug)]
-pub struct Reopen {
-    /// The operation that reads or writes one region.
-    pub op: &'static RegisteredOp,
-    /// Its first argument: the serialized description of the file.
-    pub description: Vec<u8>,
-}
+/// For arrays, a read operation receives `(description: Vec<u8>, region: Vec<u64>)`
+/// and returns the block; a write operation receives `(description, region, block)` and
+/// returns the number of elements written as a `u64`. Regions are flattened
+/// `[start, end]` pairs, one per axis ([`region_arg`] decodes them). Register read
+/// operations as *generators*, as the built-in formats do: `x - x.mean(axis=1)` then
+/// reads each block again for its second reader instead of holding it in memory.
+pub use dask_io::Reopen;
 
 /// Decodes the region argument `i` of a read or write operation.
 pub fn region_arg(args: &Args, i: usize) -> Result<Vec<Range<usize>>, BoxError> {
@@ -284,10 +272,7 @@ impl<T: Element> Array<T> {
             let region = block_region(&chunks, index);
             let block = Arg::Key(block_key(src, index));
             match &reopen {
-                Some(r) => task(
-                    r.op,
-                    vec![lit(r.description.clone()), region_lit(&region), block],
-                ),
+                Some(r) => r.task([region_lit(&region), block]),
                 None => {
                     let sink = Arc::clone(sink);
                     let op = Op::local("store", move |args| {
@@ -336,7 +321,7 @@ fn from_source_with<T: Element>(source: Arc<dyn ChunkedSource<T>>, chunks: Chunk
     build(&[], name, chunks.clone(), |index| {
         let region = block_region(&chunks, index);
         match &reopen {
-            Some(r) => task(r.op, vec![lit(r.description.clone()), region_lit(&region)]),
+            Some(r) => r.task([region_lit(&region)]),
             None => {
                 let source = Arc::clone(&source);
                 let op = Op::local("from_array", move |_| {
@@ -442,18 +427,6 @@ pub(crate) fn write_op<D: Description>(args: Args) -> OpResult {
             .map_err(|e| format!("writing {}: {e}", d.describe()))?;
         Ok(dask_graph::Value::new(block.len() as u64))
     })
-}
-
-/// Postcard bytes of a description (the first argument of `read_op`/`write_op`).
-pub(crate) fn encode_description(d: &impl serde::Serialize) -> Vec<u8> {
-    // Descriptions are plain structs of strings and numbers: serializing cannot fail.
-    postcard::to_stdvec(d).unwrap_or_default()
-}
-
-/// Decodes the description argument of a read or write operation.
-pub(crate) fn description_arg<D: serde::de::DeserializeOwned>(args: &Args) -> Result<D, BoxError> {
-    let bytes = args.get::<Vec<u8>>(0)?;
-    Ok(postcard::from_bytes(bytes)?)
 }
 
 /// The number of elements of a region.

@@ -25,10 +25,7 @@ use dask_graph::{BoxError, register_op};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ChunkedSink, ChunkedSource, Description, Region, Reopen, Staging, encode_description,
-    region_len, runs,
-};
+use super::{ChunkedSink, ChunkedSource, Description, Region, Reopen, Staging, region_len, runs};
 use crate::array::Array;
 use crate::block::alloc;
 use crate::chunks::ChunkSpec;
@@ -553,10 +550,7 @@ impl<T: Element> ChunkedSource<T> for NpySource<T> {
     }
 
     fn reopen(&self) -> Option<Reopen> {
-        Some(Reopen {
-            op: &NPY_READ,
-            description: encode_description(&self.file),
-        })
+        Reopen::new(&NPY_READ, &self.file).ok()
     }
 }
 
@@ -575,7 +569,7 @@ impl<T: Element> NpySink<T> {
     /// Creates the temporary file for an array of `shape` to be stored at `path`.
     pub fn create(path: impl AsRef<Path>, shape: &[usize]) -> Result<NpySink<T>> {
         let path = path.as_ref();
-        let staging = Staging::new(path, true)?;
+        let staging = Staging::new(path, true)?.describing("the array");
         let what = || format!("creating {}", path.display());
         let header = header_bytes(T::DTYPE, shape);
         let data_len = shape
@@ -625,14 +619,11 @@ impl<T: Element> ChunkedSink<T> for NpySink<T> {
     }
 
     fn reopen(&self) -> Option<Reopen> {
-        Some(Reopen {
-            op: &NPY_WRITE,
-            description: encode_description(&self.header),
-        })
+        Reopen::new(&NPY_WRITE, &self.header).ok()
     }
 
     fn commit(&self) -> Result<(), BoxError> {
-        self.staging.commit()
+        Ok(self.staging.commit()?)
     }
 
     fn abort(&self) {

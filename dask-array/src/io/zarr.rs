@@ -25,10 +25,7 @@ use zarrs::array::codec::bytes_to_bytes::{gzip::GzipCodec, zstd::ZstdCodec};
 use zarrs::array::{ArrayBuilder, ArrayBytes, ArraySubset, CodecOptions, DataType, data_type};
 use zarrs::filesystem::FilesystemStore;
 
-use super::{
-    ChunkedSink, ChunkedSource, Description, Region, Reopen, Staging, encode_description,
-    supported_types,
-};
+use super::{ChunkedSink, ChunkedSource, Description, Region, Reopen, Staging, supported_types};
 use crate::array::Array;
 use crate::block::alloc;
 use crate::chunks::ChunkSpec;
@@ -255,10 +252,7 @@ impl<T: Element> ChunkedSource<T> for ZarrSource<T> {
     }
 
     fn reopen(&self) -> Option<Reopen> {
-        Some(Reopen {
-            op: &ZARR_READ,
-            description: encode_description(&self.store),
-        })
+        Reopen::new(&ZARR_READ, &self.store).ok()
     }
 }
 
@@ -300,7 +294,7 @@ impl<T: Element> ZarrSink<T> {
                 "it already exists (set `ZarrOptions::overwrite` to replace it)",
             ));
         }
-        let staging = Staging::new(path, options.overwrite)?;
+        let staging = Staging::new(path, options.overwrite)?.describing("the array");
         let build = || -> Result<ZArray, BoxError> {
             std::fs::create_dir(staging.temp())?;
             let store = Arc::new(FilesystemStore::new(staging.temp())?);
@@ -363,14 +357,11 @@ impl<T: Element> ChunkedSink<T> for ZarrSink<T> {
     }
 
     fn reopen(&self) -> Option<Reopen> {
-        Some(Reopen {
-            op: &ZARR_WRITE,
-            description: encode_description(&self.store),
-        })
+        Reopen::new(&ZARR_WRITE, &self.store).ok()
     }
 
     fn commit(&self) -> Result<(), BoxError> {
-        self.staging.commit()
+        Ok(self.staging.commit()?)
     }
 
     fn abort(&self) {

@@ -38,7 +38,7 @@ pub use moments::Moments;
 pub(crate) use tree::flat_tree;
 
 /// Dask's default total fan-in of a reduction tree.
-pub const DEFAULT_SPLIT_EVERY: usize = 16;
+pub use dask_graph::DEFAULT_SPLIT_EVERY;
 
 /// Which axes a reduction runs over, whether they are kept, and the tree's fan-in.
 ///

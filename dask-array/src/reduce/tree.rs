@@ -128,46 +128,25 @@ pub(super) fn tree<T, U: Element>(
 }
 
 /// Combines the values of `keys` in a tree of at most [`DEFAULT_SPLIT_EVERY`] inputs per
-/// task with `combine` (an operation and its leading literal arguments); the last task
-/// is the output's one block, a 1-d array of `len` elements.
+/// task with `combine` (an operation and its leading literal arguments), through the
+/// workspace's [`TreeReduce`](dask_graph::TreeReduce); the root is the output's one
+/// block, a 1-d array of `len` elements.
 pub(crate) fn flat_tree<U: Element>(
     mut graph: dask_graph::Graph,
-    mut keys: Vec<dask_graph::Key>,
+    keys: Vec<dask_graph::Key>,
     label: &std::sync::Arc<str>,
     combine: (&'static dask_graph::RegisteredOp, Vec<dask_graph::Arg>),
     len: usize,
 ) -> Array<U> {
     let (op, leading) = combine;
-    let mut round = 0u64;
-    while keys.len() > DEFAULT_SPLIT_EVERY {
-        round += 1;
-        let groups: Vec<Vec<dask_graph::Key>> = keys
-            .chunks(DEFAULT_SPLIT_EVERY)
-            .map(<[dask_graph::Key]>::to_vec)
-            .collect();
-        let level: Array<U> = build(
-            &[&graph],
-            layer_name(&format!("{label}-combine"), &round),
-            Chunks::from_lengths(vec![vec![1; groups.len()]]),
-            |index| {
-                let mut args = leading.clone();
-                args.extend(groups[index[0]].iter().cloned().map(dask_graph::Arg::Key));
-                task(op, args)
-            },
-        );
-        keys = (0..groups.len())
-            .map(|i| block_key(&level.name, &[i]))
-            .collect();
-        graph = level.graph;
-    }
-    build(
-        &[&graph],
+    dask_graph::TreeReduce::new(std::sync::Arc::clone(label), op)
+        .args(leading)
+        .split_every(DEFAULT_SPLIT_EVERY)
+        .build(&mut graph, keys)
+        .expect("the default fan-in is at least 2");
+    Array::from_graph(
+        graph,
         std::sync::Arc::clone(label),
         Chunks::from_lengths(vec![vec![len]]),
-        |_| {
-            let mut args = leading.clone();
-            args.extend(keys.iter().cloned().map(dask_graph::Arg::Key));
-            task(op, args)
-        },
     )
 }

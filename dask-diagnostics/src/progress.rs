@@ -15,12 +15,11 @@ use indicatif::{ProgressDrawTarget, ProgressStyle};
 /// output are never filled with control sequences.
 ///
 /// ```
-/// use dask::ProgressBar;
-/// use dask::graph::{compute_with, testing::tree_sum_graph, Key, Optimizations};
+/// use dask_diagnostics::ProgressBar;
+/// use dask_graph::{compute_with, testing::tree_sum_graph, Key, Optimizations, SyncScheduler};
 /// let bar = ProgressBar::new();
-/// let s = dask::scheduler_by_name("sync")?;
-/// let out = compute_with(&tree_sum_graph(100), &[Key::new("total")], s.as_ref(), &Optimizations::all(), &bar)?;
-/// # Ok::<(), dask::graph::Error>(())
+/// let out = compute_with(&tree_sum_graph(100), &[Key::new("total")], &SyncScheduler, &Optimizations::all(), &bar)?;
+/// # Ok::<(), dask_graph::Error>(())
 /// ```
 pub struct ProgressBar {
     minimum: Duration,
