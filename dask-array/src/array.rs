@@ -127,20 +127,6 @@ impl<T> Array<T> {
             .map(|i| block_key(&self.name, &i))
             .collect()
     }
-
-    /// The graph in Graphviz DOT.
-    pub fn to_dot(&self) -> String {
-        dask_graph::dot::graph_to_dot(&self.graph)
-    }
-
-    /// Renders the graph to `path` (SVG, PNG, ... by its extension) with Graphviz's
-    /// `dot`; the error says so when `dot` is not installed.
-    pub fn visualize(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
-        Ok(dask_graph::dot::render_to_file(
-            &self.to_dot(),
-            path.as_ref(),
-        )?)
-    }
 }
 
 impl<T: Element> Array<T> {
@@ -176,6 +162,17 @@ impl<T: Element> Array<T> {
     /// ([`Collection::persist`]).
     pub fn persist(&self, scheduler: &dyn Scheduler) -> Result<Array<T>> {
         Collection::persist(self, scheduler)
+    }
+
+    /// The graph in Graphviz DOT ([`Collection::to_dot`]).
+    pub fn to_dot(&self) -> String {
+        Collection::to_dot(self)
+    }
+
+    /// Renders the graph to `path` (SVG, PNG, ... by its extension) with Graphviz's
+    /// `dot`; the error says so when `dot` is not installed ([`Collection::visualize`]).
+    pub fn visualize(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        Collection::visualize(self, path)
     }
 
     /// Resolves a chunk specification against this array's shape.

@@ -21,8 +21,9 @@ pub enum Error {
         /// What is wrong, and where.
         message: String,
     },
-    /// Opening, creating or committing a file failed: `what` names the file (and the
-    /// dataset or operation).
+    /// A format could not open, create or commit a file: `what` names the file (and
+    /// the dataset or operation), `source` is the format's own error (HDF5's, zarrs',
+    /// a malformed `.npy` header).
     #[error("{what}: {source}")]
     Io {
         /// The file and what was being done with it.
@@ -31,7 +32,8 @@ pub enum Error {
         #[source]
         source: dask_graph::BoxError,
     },
-    /// Finding, staging or committing a file failed (the error names the path).
+    /// The shared file machinery failed: staging an output under its temporary name or
+    /// renaming it into place (the error names the path).
     #[error(transparent)]
     File(#[from] dask_io::Error),
     /// Planning or running the graph failed (a task error names its key and cause).

@@ -46,8 +46,8 @@ use std::sync::Arc;
 use std::borrow::Cow;
 
 use dask_graph::{
-    Arg, Args, BoxError, Data, Graph, Key, Layer, Op, Result, Scheduler, Value, Values, dot,
-    tokenize, unique_token,
+    Arg, Args, BoxError, Data, Graph, Key, Layer, Op, Result, Scheduler, Value, Values, tokenize,
+    unique_token,
 };
 
 pub use dask_graph::Collection;
@@ -141,15 +141,21 @@ impl<T: Send + Sync + 'static> Delayed<T> {
         Collection::persist(self, scheduler)
     }
 
-    /// The graph as Graphviz DOT text.
-    pub fn to_dot(&self) -> String {
-        dot::graph_to_dot(&self.graph)
+    /// The graph as Graphviz DOT text ([`Collection::to_dot`]).
+    pub fn to_dot(&self) -> String
+    where
+        T: Clone,
+    {
+        Collection::to_dot(self)
     }
 
     /// Renders the graph to `path` (SVG, PNG, ... by its extension) with Graphviz's `dot`;
-    /// an error says so when `dot` is not installed.
-    pub fn visualize(&self, path: impl AsRef<Path>) -> Result<()> {
-        dot::render_to_file(&self.to_dot(), path.as_ref())
+    /// an error says so when `dot` is not installed ([`Collection::visualize`]).
+    pub fn visualize(&self, path: impl AsRef<Path>) -> Result<()>
+    where
+        T: Clone,
+    {
+        Collection::visualize(self, path)
     }
 
     /// Applies `f` to a reference to the value.
@@ -399,8 +405,10 @@ impl<T: Clone + Send + Sync + 'static> Collection for Delayed<T> {
     }
 
     fn persisted(&self, values: &mut Values) -> Result<Delayed<T>> {
+        // Named after the whole key (block index included): two persisted blocks of one
+        // layer must not share a layer name.
         let layer = values.data_layer(
-            format!("persisted-{}", self.key.name()),
+            tokenize("persisted", &self.key),
             std::slice::from_ref(&self.key),
         )?;
         Ok(Delayed::from_graph(

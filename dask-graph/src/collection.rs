@@ -12,7 +12,7 @@
 //! graphs into one (O(layers)) and runs it once: an input they share is computed once.
 //!
 //! ```
-//! use dask_graph::{Collection, Graph, Key, Layer, Result, SyncScheduler, Value, Values};
+//! use dask_graph::{Collection, Graph, Key, Layer, Result, SyncScheduler, Value, Values, tokenize};
 //! use std::borrow::Cow;
 //!
 //! /// A collection of one constant.
@@ -34,7 +34,8 @@
 //!         values.next_as::<i64>(&self.1)
 //!     }
 //!     fn persisted(&self, values: &mut Values) -> Result<Constant> {
-//!         let layer = values.data_layer("persisted", &self.keys())?;
+//!         // A layer's name identifies its contents: a token of the keys it holds.
+//!         let layer = values.data_layer(tokenize("persisted", &self.1), &self.keys())?;
 //!         Ok(Constant(Graph::from_layers([layer]), self.1.clone()))
 //!     }
 //! }

@@ -208,7 +208,8 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
-    /// A graph builder was given an argument it cannot use.
+    /// A graph builder was given an argument it cannot use, or a collection asked for
+    /// computed values it does not have (an error in the collection's implementation).
     #[error("{what}: {message}")]
     InvalidArgument {
         /// The builder, e.g. `"tree_reduce"`.

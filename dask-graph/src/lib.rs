@@ -41,8 +41,8 @@
 //!   values, how to rebuild over them); `compute`, `persist` and `visualize` are written
 //!   once on that trait, and tuples and `Vec`s of collections of any kinds compute in one
 //!   merged graph, so a shared input is computed once. Shared graph builders live here
-//!   too: [`TreeReduce`] (the bounded fan-in reduction tree every collection reduces
-//!   with) and [`unique_token`] (names for what has no stable identity).
+//!   too: [`TreeReduce`] (the bounded fan-in tree that merges per-block results:
+//!   arrays' histograms, top-k, percentiles and writes, and the collections to come) and [`unique_token`] (names for what has no stable identity).
 //! * **Schedulers** implement [`Scheduler`]; the [`SyncScheduler`] here is the reference.
 //!   The public conformance suite ([`testing`], feature `testing`) is what every
 //!   scheduler crate runs against itself.

@@ -95,7 +95,7 @@ pub fn byte_ranges(len: u64, blocksize: u64) -> Result<Vec<Range<u64>>> {
         return Ok(std::iter::once(0..0).collect());
     }
     Ok((0..len.div_ceil(blocksize))
-        .map(|i| i * blocksize..((i + 1) * blocksize).min(len))
+        .map(|i| i * blocksize..(i + 1).saturating_mul(blocksize).min(len))
         .collect())
 }
 

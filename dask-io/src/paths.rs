@@ -4,8 +4,9 @@
 //! resolves them the same way, once, when the collection is built:
 //!
 //! * a **string** containing `*`, `?` or `[` is a glob (`"logs/2015-*-*.json.gz"`),
-//!   expanded in sorted order; hidden files (a leading `.`) match only a pattern that
-//!   spells the dot. A glob that matches nothing is an error naming it;
+//!   expanded in sorted order; hidden files and directories (a leading `.`, such as the
+//!   temporaries of outputs being written) match only a pattern that spells the dot. A
+//!   glob that matches nothing is an error naming it;
 //! * any other string, or a [`Path`]/[`PathBuf`] (never treated as a glob, so a file
 //!   name containing `[` can be read), names one file, or a directory whose visible
 //!   files are read in sorted order (names starting with `.` or `_` are skipped, as
@@ -130,10 +131,6 @@ fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>> {
         // hidden names are filtered below instead.
         require_literal_leading_dot: false,
     };
-    let spells_dot = Path::new(pattern)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with('.'));
     let matches = glob::glob_with(pattern, options).map_err(|e| Error::BadPattern {
         pattern: pattern.to_string(),
         message: e.to_string(),
@@ -144,11 +141,7 @@ fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>> {
             let path = e.path().to_path_buf();
             io("listing", path, e.into())
         })?;
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if path.is_file() && (spells_dot || !hidden) {
+        if path.is_file() && !hides_behind_a_dot(pattern, &path) {
             files.push(absolute(&path)?);
         }
     }
@@ -159,6 +152,31 @@ fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>> {
     }
     files.sort();
     Ok(files)
+}
+
+/// Whether `path`, matched by `pattern`, has a hidden name (a leading `.`) where the
+/// pattern did not spell the dot — as the shell and Python's `glob` hide `.x` from
+/// `*` — so staged `.name.partial-…` outputs and other hidden files and directories are
+/// never read by accident. Components of the pattern's literal prefix (a hidden
+/// directory named outright) are the caller's choice and always allowed.
+fn hides_behind_a_dot(pattern: &str, path: &Path) -> bool {
+    let pat: Vec<String> = Path::new(pattern)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let literal = pat.iter().take_while(|c| !is_glob(c)).count();
+    let recursive = pat.iter().any(|c| c == "**");
+    let found: Vec<_> = path.components().collect();
+    found.iter().enumerate().skip(literal).any(|(i, c)| {
+        let hidden = c.as_os_str().to_string_lossy().starts_with('.');
+        let spelled = if recursive {
+            // With `**` only the last component lines up with the pattern's last.
+            i + 1 == found.len() && pat.last().is_some_and(|p| p.starts_with('.'))
+        } else {
+            pat.get(i).is_some_and(|p| p.starts_with('.'))
+        };
+        hidden && !spelled
+    })
 }
 
 fn literal(path: &Path) -> Result<Vec<PathBuf>> {

@@ -99,17 +99,29 @@ impl Staging {
     }
 
     fn rename_into_place(&self) -> Result<()> {
-        // `symlink_metadata`: a dangling link at the target is still something there.
-        let occupied = std::fs::symlink_metadata(&self.target).is_ok();
-        if occupied && !self.replace {
-            return Err(Error::Appeared {
-                path: self.target.clone(),
-                what: self.what,
-            });
-        }
         let rename = |from: &Path, to: &Path| {
             std::fs::rename(from, to).map_err(|e| io("renaming into place", to, e))
         };
+        if !self.replace {
+            // Atomic: the rename fails if anything (even a dangling link) is there, so
+            // nothing that appeared meanwhile is ever replaced.
+            return match rustix::fs::renameat_with(
+                rustix::fs::CWD,
+                &self.temp,
+                rustix::fs::CWD,
+                &self.target,
+                rustix::fs::RenameFlags::NOREPLACE,
+            ) {
+                Ok(()) => Ok(()),
+                Err(rustix::io::Errno::EXIST) => Err(Error::Appeared {
+                    path: self.target.clone(),
+                    what: self.what,
+                }),
+                Err(e) => Err(io("renaming into place", &self.target, e.into())),
+            };
+        }
+        // `symlink_metadata`: a dangling link at the target is still something there.
+        let occupied = std::fs::symlink_metadata(&self.target).is_ok();
         if !(occupied && self.temp.is_dir()) {
             // A file replaces a file atomically.
             return rename(&self.temp, &self.target);
@@ -121,7 +133,10 @@ impl Staging {
         let aside = PathBuf::from(aside);
         rename(&self.target, &aside)?;
         if let Err(e) = rename(&self.temp, &self.target) {
-            let _ = std::fs::rename(&aside, &self.target);
+            if let Err(back) = std::fs::rename(&aside, &self.target) {
+                // Say where the previous output is rather than lose track of it.
+                return Err(io("moving the previous output back from", &aside, back));
+            }
             return Err(e);
         }
         remove_path(&aside);

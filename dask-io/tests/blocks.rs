@@ -40,10 +40,24 @@ proptest! {
         let blocks = split_files(std::slice::from_ref(&path), Some(blocksize)).unwrap();
         prop_assert_eq!(blocks.len() as u64, (bytes.len() as u64).div_ceil(blocksize).max(1));
         prop_assert!(blocks[0].first && blocks.iter().skip(1).all(|b| !b.first));
+        // The reference: each line goes to the block its first byte lies in.
+        let mut starts = vec![0usize];
+        starts.extend(bytes.iter().enumerate().filter(|(_, c)| **c == b'\n').map(|(i, _)| i + 1));
+        starts.retain(|&s| s < bytes.len());
         let mut joined = Vec::new();
         let mut buf = Vec::new();
         for b in &blocks {
             b.read_into(b'\n', &mut buf).unwrap();
+            let mine: Vec<u8> = starts
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| (b.start..b.end).contains(&(**s as u64)))
+                .flat_map(|(k, &s)| {
+                    let stop = starts.get(k + 1).copied().unwrap_or(bytes.len());
+                    bytes[s..stop].iter().copied()
+                })
+                .collect();
+            prop_assert_eq!(&buf, &mine, "block {}..{}", b.start, b.end);
             // A non-empty block starts where a line starts.
             let at = joined.len();
             prop_assert!(buf.is_empty() || at == 0 || bytes[at - 1] == b'\n');

@@ -45,6 +45,37 @@ fn globs_expand_sorted_to_visible_files() {
 }
 
 #[test]
+fn globs_skip_hidden_directories_unless_the_pattern_spells_the_dot() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["real", ".out.partial-1-0"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        std::fs::write(dir.path().join(sub).join("part.csv"), "a\n").unwrap();
+    }
+    let d = dir.path().display();
+    let parents = |p: &[PathBuf]| -> Vec<String> {
+        p.iter()
+            .map(|p| {
+                p.parent()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    };
+    let found = resolve_paths(format!("{d}/*/part.csv")).unwrap();
+    assert_eq!(parents(&found), ["real"]);
+    let found = resolve_paths(format!("{d}/**/part.csv")).unwrap();
+    assert_eq!(parents(&found), ["real"]);
+    let found = resolve_paths(format!("{d}/.*/part.csv")).unwrap();
+    assert_eq!(parents(&found), [".out.partial-1-0"]);
+    // Named outright, a hidden directory is the caller's choice.
+    let found = resolve_paths(format!("{d}/.out.partial-1-0/*.csv")).unwrap();
+    assert_eq!(parents(&found), [".out.partial-1-0"]);
+}
+
+#[test]
 fn directories_list_their_visible_files() {
     let dir = fixture();
     let found = resolve_paths(dir.path()).unwrap();

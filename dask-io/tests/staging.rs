@@ -101,6 +101,23 @@ fn a_commit_never_clobbers_what_appeared_meanwhile() {
 }
 
 #[test]
+fn a_staged_directory_never_replaces_an_empty_one_that_appeared() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("table");
+    let staging = Staging::new(&target, false).unwrap();
+    write_parts(&staging);
+    std::fs::create_dir(&target).unwrap();
+    let err = staging.commit().unwrap_err();
+    assert!(matches!(err, Error::Appeared { .. }), "{err}");
+    assert_eq!(listing(dir.path()), ["table"], "the temporary is removed");
+    assert_eq!(
+        listing(&target),
+        Vec::<String>::new(),
+        "the newcomer is untouched"
+    );
+}
+
+#[test]
 fn a_failed_rename_removes_the_temporary() {
     let dir = tempfile::tempdir().unwrap();
     // The target is a non-empty directory but we staged a file: rename fails.

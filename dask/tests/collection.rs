@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use dask::array::{Array, Chunks, Reduce, block_value};
 use dask::delayed::{Delayed, delayed_fn};
-use dask::graph::{Arg, Args, Graph, Key, Layer, OpResult, Value, register_op};
+use dask::graph::{Arg, Args, Collection, Graph, Key, Layer, OpResult, Value, register_op};
 use ndarray::{ArrayD, IxDyn};
 
 dask::procs::test_worker!();
@@ -143,6 +143,29 @@ fn vectors_and_persisted_tuples_of_collections() {
 }
 
 #[test]
+fn persisted_blocks_of_one_layer_compute_together() {
+    let dir = tempfile::tempdir().unwrap();
+    for s in SCHEDULERS {
+        let log = log_in(&dir, &format!("blocks-{s}.log"));
+        let (x, whole) = counted_array(&log);
+        let block = |i: usize, j: usize| {
+            Delayed::<ArrayD<f64>>::from_graph(x.graph().clone(), x.block_key(&[i, j]))
+        };
+        let sched = dask::scheduler_by_name(s).unwrap();
+        let p0 = block(0, 0).persist(&*sched).unwrap();
+        let p1 = block(1, 1).persist(&*sched).unwrap();
+        let (b0, b1) = dask::compute_on((&p0, &p1), s).unwrap();
+        assert_eq!(b0, whole.slice(ndarray::s![0..3, 0..3]).into_dyn(), "{s}");
+        assert_eq!(b1, whole.slice(ndarray::s![3..6, 3..6]).into_dyn(), "{s}");
+        let (q0, q1) = Collection::persist(&(&block(0, 1), &block(1, 0)), &*sched).unwrap();
+        let (c0, c1) = dask::compute_on((&q0, &q1), s).unwrap();
+        assert_eq!(c0, whole.slice(ndarray::s![0..3, 3..6]).into_dyn(), "{s}");
+        assert_eq!(c1, whole.slice(ndarray::s![3..6, 0..3]).into_dyn(), "{s}");
+        assert_eq!(reads(&log), 4, "{s}: each block read once, by its persist");
+    }
+}
+
+#[test]
 fn errors_of_different_collections_meet_in_the_graph_error() {
     for s in SCHEDULERS {
         // A delayed value whose key no graph defines fails the merged compute, naming it.
@@ -150,5 +173,29 @@ fn errors_of_different_collections_meet_in_the_graph_error() {
         let ghost = Delayed::<f64>::from_graph(Graph::new(), Key::new("ghost"));
         let err = dask::compute_on((&x.sum(), &ghost), s).unwrap_err();
         assert!(err.to_string().contains("ghost"), "{s}: {err}");
+
+        // An array's own error (a block of the wrong shape, found when the blocks are
+        // assembled) keeps its message inside the graph's error.
+        let mut layer = Layer::new("misshapen");
+        layer.data(
+            Key::with_index("misshapen", [0u32]),
+            block_value(ArrayD::<f64>::zeros(IxDyn(&[2]))),
+        );
+        let bad = Array::<f64>::from_graph(
+            Graph::from_layers([layer]),
+            "misshapen",
+            Chunks::from_lengths(vec![vec![3]]),
+        );
+        let fine = dask::delayed::value(1i64);
+        let err = dask::compute_on((&bad, &fine), s).unwrap_err();
+        assert!(
+            matches!(err, dask::graph::Error::Collection(_)),
+            "{s}: {err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("block [0] has shape (2,) but the chunks say (3,)"),
+            "{s}: {err}"
+        );
     }
 }

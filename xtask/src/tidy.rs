@@ -297,7 +297,9 @@ fn code_only(text: &str) -> String {
         } else if b[i] == b'\'' {
             // A character literal ('x', '\n', '\u{..}') or a lifetime ('a).
             if rest.get(1) == Some(&b'\\') {
-                i += 2;
+                // Skip the backslash and the escaped character (which may be a quote),
+                // then up to the closing quote (`'\u{..}'` is longer).
+                i += 3;
                 while i < b.len() && b[i] != b'\'' {
                     i += 1;
                 }
@@ -636,6 +638,12 @@ members = "nope"
         )));
         assert!(!uses_unsafe(&format!(
             "let c = '\\''; let s = \"{UNSAFE}\";"
+        )));
+        assert!(uses_unsafe(&format!(
+            "let v = ['\\'', '\"']; {UNSAFE} {{ f() }}; let s = \"x\";"
+        )));
+        assert!(uses_unsafe(&format!(
+            "let c = '\\u{{1F600}}'; {UNSAFE} {{}}"
         )));
         assert!(!uses_unsafe(&format!("#![forbid({UNSAFE}_code)]")));
     }

@@ -153,6 +153,7 @@ impl Description for Hdf5Dataset {
 #[derive(Debug)]
 pub struct Hdf5Source<T> {
     dataset: Hdf5Dataset,
+    reopen: Reopen,
     _element: PhantomData<fn() -> T>,
 }
 
@@ -161,10 +162,12 @@ impl<T: Element> Hdf5Source<T> {
     /// elements of type `T`.
     pub fn open(path: impl AsRef<Path>, dataset: &str) -> Result<Hdf5Source<T>> {
         let path = path.as_ref();
-        let dataset = Hdf5Dataset::open::<T>(path, dataset)
-            .map_err(|e| io_error(format!("reading {}:{dataset}", path.display()), e))?;
+        let what = || format!("reading {}:{dataset}", path.display());
+        let dataset = Hdf5Dataset::open::<T>(path, dataset).map_err(|e| io_error(what(), e))?;
+        let reopen = Reopen::new(&HDF5_READ, &dataset).map_err(|e| io_error(what(), e))?;
         Ok(Hdf5Source {
             dataset,
+            reopen,
             _element: PhantomData,
         })
     }
@@ -184,7 +187,7 @@ impl<T: Element> ChunkedSource<T> for Hdf5Source<T> {
     }
 
     fn reopen(&self) -> Option<Reopen> {
-        Reopen::new(&HDF5_READ, &self.dataset).ok()
+        Some(self.reopen.clone())
     }
 }
 
@@ -195,6 +198,7 @@ pub struct Hdf5Sink<T> {
     staging: Staging,
     lock: PathBuf,
     dataset: Hdf5Dataset,
+    reopen: Reopen,
     _element: PhantomData<fn() -> T>,
 }
 
@@ -249,10 +253,12 @@ impl<T: Element> Hdf5Sink<T> {
             modified_ns: 0,
             lock: Some(lock.clone()),
         };
+        let reopen = Reopen::new(&HDF5_WRITE, &description).map_err(|e| io_error(what(), e))?;
         Ok(Hdf5Sink {
             staging,
             lock,
             dataset: description,
+            reopen,
             _element: PhantomData,
         })
     }
@@ -276,7 +282,7 @@ impl<T: Element> ChunkedSink<T> for Hdf5Sink<T> {
     }
 
     fn reopen(&self) -> Option<Reopen> {
-        Reopen::new(&HDF5_WRITE, &self.dataset).ok()
+        Some(self.reopen.clone())
     }
 
     fn commit(&self) -> Result<(), BoxError> {

@@ -514,6 +514,7 @@ fn header_bytes(dtype: DType, shape: &[usize]) -> Vec<u8> {
 #[derive(Debug)]
 pub struct NpySource<T> {
     file: NpyFile,
+    reopen: Reopen,
     _element: PhantomData<fn() -> T>,
 }
 
@@ -524,8 +525,10 @@ impl<T: Element> NpySource<T> {
         let what = || format!("reading {}", path.display());
         let file = NpyFile::open(path).map_err(|e| io_error(what(), e))?;
         file.check_type::<T>().map_err(|e| io_error(what(), e))?;
+        let reopen = Reopen::new(&NPY_READ, &file).map_err(|e| io_error(what(), e))?;
         Ok(NpySource {
             file,
+            reopen,
             _element: PhantomData,
         })
     }
@@ -550,7 +553,7 @@ impl<T: Element> ChunkedSource<T> for NpySource<T> {
     }
 
     fn reopen(&self) -> Option<Reopen> {
-        Reopen::new(&NPY_READ, &self.file).ok()
+        Some(self.reopen.clone())
     }
 }
 
@@ -562,6 +565,7 @@ pub struct NpySink<T> {
     staging: Staging,
     file: File,
     header: NpyFile,
+    reopen: Reopen,
     _element: PhantomData<fn() -> T>,
 }
 
@@ -596,10 +600,12 @@ impl<T: Element> NpySink<T> {
             file_len: 0,
             modified_ns: 0,
         };
+        let reopen = Reopen::new(&NPY_WRITE, &description).map_err(|e| io_error(what(), e))?;
         Ok(NpySink {
             staging,
             file,
             header: description,
+            reopen,
             _element: PhantomData,
         })
     }
@@ -619,7 +625,7 @@ impl<T: Element> ChunkedSink<T> for NpySink<T> {
     }
 
     fn reopen(&self) -> Option<Reopen> {
-        Reopen::new(&NPY_WRITE, &self.header).ok()
+        Some(self.reopen.clone())
     }
 
     fn commit(&self) -> Result<(), BoxError> {

@@ -215,6 +215,7 @@ fn write_region<T: Element>(
 pub struct ZarrSource<T> {
     store: ZarrStore,
     array: ZArray,
+    reopen: Reopen,
     _element: PhantomData<fn() -> T>,
 }
 
@@ -223,11 +224,13 @@ impl<T: Element> ZarrSource<T> {
     /// elements of type `T`.
     pub fn open(path: impl AsRef<Path>) -> Result<ZarrSource<T>> {
         let path = path.as_ref();
-        let (store, array) = ZarrStore::open::<T>(path)
-            .map_err(|e| io_error(format!("reading {}", path.display()), e))?;
+        let what = || format!("reading {}", path.display());
+        let (store, array) = ZarrStore::open::<T>(path).map_err(|e| io_error(what(), e))?;
+        let reopen = Reopen::new(&ZARR_READ, &store).map_err(|e| io_error(what(), e))?;
         Ok(ZarrSource {
             store,
             array,
+            reopen,
             _element: PhantomData,
         })
     }
@@ -252,7 +255,7 @@ impl<T: Element> ChunkedSource<T> for ZarrSource<T> {
     }
 
     fn reopen(&self) -> Option<Reopen> {
-        Reopen::new(&ZARR_READ, &self.store).ok()
+        Some(self.reopen.clone())
     }
 }
 
@@ -264,6 +267,7 @@ pub struct ZarrSink<T> {
     store: ZarrStore,
     array: ZArray,
     chunks: Vec<usize>,
+    reopen: Reopen,
     _element: PhantomData<fn() -> T>,
 }
 
@@ -324,11 +328,13 @@ impl<T: Element> ZarrSink<T> {
             shape: shape.iter().map(|&d| d as u64).collect(),
             modified_ns: 0,
         };
+        let reopen = Reopen::new(&ZARR_WRITE, &store).map_err(|e| io_error(what(), e))?;
         Ok(ZarrSink {
             staging,
             store,
             array,
             chunks: chunks.to_vec(),
+            reopen,
             _element: PhantomData,
         })
     }
@@ -357,7 +363,7 @@ impl<T: Element> ChunkedSink<T> for ZarrSink<T> {
     }
 
     fn reopen(&self) -> Option<Reopen> {
-        Reopen::new(&ZARR_WRITE, &self.store).ok()
+        Some(self.reopen.clone())
     }
 
     fn commit(&self) -> Result<(), BoxError> {
