@@ -5,6 +5,14 @@
 //! (no zombies), records how it ended (exit code or signal), and — if it dies before
 //! connecting — connects to the server itself with a [`FromWorker::Died`] message, so
 //! the handshake never hangs on a child that is gone.
+//!
+//! Workers ask the kernel to kill them when their parent dies (`PR_SET_PDEATHSIG`), so
+//! none outlives the program even in the middle of a long task. The kernel sends that
+//! signal when the *thread* that forked the child exits, not the process; children are
+//! therefore always spawned by one process-wide spawner thread that lives as long as the
+//! process ([`spawn_child`]), never by the thread that happens to compute — a pool
+//! created on a short-lived thread (a test, a request handler) would otherwise see its
+//! workers killed when that thread ends.
 
 use std::collections::HashMap;
 use std::os::unix::process::ExitStatusExt;
@@ -107,9 +115,10 @@ impl Pool {
         let (server, name) = IpcOneShotServer::<FromWorker>::new()
             .map_err(|e| scheduler_error(format!("cannot create a handshake server: {e}")))?;
         let exe = self.program.clone();
-        let mut child = Command::new(&exe)
-            // Ignored by programs (they enter worker mode first thing in `main`); selects
-            // the worker test in test binaries.
+        let mut command = Command::new(&exe);
+        // Ignored by programs (they enter worker mode first thing in `main`); selects
+        // the worker test in test binaries.
+        command
             .args([
                 WORKER_TEST,
                 "--exact",
@@ -119,14 +128,13 @@ impl Pool {
             ])
             .env(SERVER_ENV, &name)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                scheduler_error(format!(
-                    "cannot start worker process {index} ({}): {e}",
-                    exe.display()
-                ))
-            })?;
+            .stdout(Stdio::null());
+        let mut child = spawn_child(command).map_err(|e| {
+            scheduler_error(format!(
+                "cannot start worker process {index} ({}): {e}",
+                exe.display()
+            ))
+        })?;
         let pid = child.id();
         let connected = Arc::new(AtomicBool::new(false));
         let (exit_tx, exited) = mpsc::channel();
@@ -213,6 +221,39 @@ impl Pool {
         self.by_set_id.insert(set_id, index);
         Ok(worker)
     }
+}
+
+/// Spawns `command` from the process-wide spawner thread (see the module notes), so the
+/// child's parent-death signal fires when the process ends, not when the calling thread
+/// does.
+fn spawn_child(command: Command) -> std::io::Result<std::process::Child> {
+    type Request = (Command, mpsc::Sender<std::io::Result<std::process::Child>>);
+    static SPAWNER: std::sync::OnceLock<std::io::Result<std::sync::Mutex<mpsc::Sender<Request>>>> =
+        std::sync::OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Request>();
+        std::thread::Builder::new()
+            .name("dask-procs-spawner".into())
+            .spawn(move || {
+                // Lives as long as the process: the sender is in a static.
+                for (mut command, reply) in rx {
+                    let _ = reply.send(command.spawn());
+                }
+            })
+            .map(|_| std::sync::Mutex::new(tx))
+    });
+    let spawner = spawner.as_ref().map_err(|e| {
+        std::io::Error::new(e.kind(), format!("cannot start the spawner thread: {e}"))
+    })?;
+    let (reply, answer) = mpsc::channel();
+    spawner
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .send((command, reply))
+        .map_err(|_| std::io::Error::other("the spawner thread is gone"))?;
+    answer
+        .recv()
+        .map_err(|_| std::io::Error::other("the spawner thread is gone"))?
 }
 
 /// Asks a worker to exit, then [`reap`]s it.

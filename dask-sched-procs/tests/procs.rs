@@ -164,6 +164,28 @@ fn dropping_the_scheduler_leaves_no_process_behind() {
 }
 
 #[test]
+fn workers_outlive_the_thread_that_started_them() {
+    // The pool is made on a thread that then ends (as a test or a request handler
+    // does); its workers must survive that thread, and only die with the process.
+    let s = std::thread::spawn(|| {
+        let s = ProcessScheduler::new(2).unwrap();
+        let out = compute(&tree_sum_graph(20), &[Key::new("total")], &s).unwrap();
+        assert_eq!(as_i64(&out[0]), 190);
+        s
+    })
+    .join()
+    .unwrap();
+    let pids = s.worker_pids();
+    // Give a death signal every chance to land before looking.
+    for n in 10..30 {
+        let out = compute(&tree_sum_graph(n), &[Key::new("total")], &s).unwrap();
+        assert_eq!(as_i64(&out[0]), (n * (n - 1) / 2) as i64);
+    }
+    assert!(pids.iter().all(|&p| exists(p)), "a worker was killed");
+    assert_eq!(s.worker_pids(), pids, "no worker was replaced");
+}
+
+#[test]
 fn the_pool_is_reused_across_computes() {
     let s = ProcessScheduler::new(2).unwrap();
     let pids = s.worker_pids();
