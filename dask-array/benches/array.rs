@@ -31,13 +31,14 @@
 #![allow(clippy::unwrap_used)]
 
 use std::error::Error;
-use std::path::Path;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, criterion_group};
 use dask_array::{Array, Reduce, random::RandomState};
-use dask_graph::testing::median_time;
+use dask_graph::testing::report::{
+    RUNS, child_request, measure_in_child, report_mode, time_and_report,
+};
 use dask_graph::{Scheduler, SyncScheduler};
 use dask_sched_threads::ThreadScheduler;
 
@@ -47,12 +48,6 @@ type BenchResult<T> = Result<T, Box<dyn Error>>;
 const WORKERS: usize = 2;
 /// Block length of the normal-mean workloads.
 const NORMAL_CHUNK: usize = 1_000_000;
-/// Timed runs after the first one; the median is reported.
-const RUNS: usize = 3;
-/// A first run longer than this is the only one.
-const SINGLE_RUN_ABOVE: Duration = Duration::from_secs(20);
-/// The line a child prints before its seconds and peak MiB.
-const CHILD_RESULT: &str = "result";
 
 // ---------------------------------------------------------------------------------------
 // Workloads.
@@ -252,11 +247,6 @@ criterion_group!(benches, bench_quick_workloads);
 // ---------------------------------------------------------------------------------------
 // Report mode: the parent.
 
-/// Whether `DASK_BENCH_REPORT` asks for the plain report.
-fn report_mode() -> bool {
-    std::env::var("DASK_BENCH_REPORT").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
 /// Prints a header and one row per workload and engine, each measured by a child.
 fn report(quick: bool) -> BenchResult<()> {
     let exe = std::env::current_exe()?;
@@ -270,7 +260,7 @@ fn report(quick: bool) -> BenchResult<()> {
     );
     for w in workloads(quick) {
         for engine in Engine::ALL {
-            let (seconds, peak_mb) = measure_in_child(&exe, w, engine)?;
+            let (seconds, peak_mb) = measure_in_child(&exe, w.name, engine.name())?;
             println!(
                 "{:<17} {:<16} {seconds:>10.4} {peak_mb:>12.1}",
                 w.name,
@@ -281,84 +271,14 @@ fn report(quick: bool) -> BenchResult<()> {
     Ok(())
 }
 
-/// Seconds and peak MiB of `w` on `engine`, from a child process running `exe`.
-fn measure_in_child(exe: &Path, w: &Workload, engine: Engine) -> BenchResult<(f64, f64)> {
-    let output = Command::new(exe)
-        .args(["--workload", w.name, "--engine", engine.name()])
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()?;
-    if !output.status.success() {
-        return Err(format!("{} on {}: child {}", w.name, engine.name(), output.status).into());
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    parse_child_result(&stdout).ok_or_else(|| {
-        format!(
-            "{} on {}: no `{CHILD_RESULT} seconds mib` line in {stdout:?}",
-            w.name,
-            engine.name()
-        )
-        .into()
-    })
-}
-
-/// The `(seconds, peak MiB)` of a child's `result SECONDS MIB` line.
-fn parse_child_result(stdout: &str) -> Option<(f64, f64)> {
-    stdout.lines().find_map(|line| {
-        let mut fields = line.split_whitespace();
-        if fields.next()? != CHILD_RESULT {
-            return None;
-        }
-        let seconds = fields.next()?.parse().ok()?;
-        let peak = fields.next()?.parse().ok()?;
-        Some((seconds, peak))
-    })
-}
-
 // ---------------------------------------------------------------------------------------
 // Report mode: the child.
-
-/// The workload and engine names of `--workload NAME --engine ENGINE`, if given.
-fn child_request(args: &[String]) -> Option<(&str, &str)> {
-    let value = |flag: &str| {
-        let at = args.iter().position(|a| a == flag)?;
-        args.get(at + 1).map(String::as_str)
-    };
-    Some((value("--workload")?, value("--engine")?))
-}
 
 /// Times workload `name` on engine `engine` and prints the `result` line.
 fn child(name: &str, engine: &str) -> BenchResult<()> {
     let w = find_workload(name)?;
     let s = Engine::from_name(engine)?.scheduler()?;
-    let run = || w.run_or_panic(&*s);
-    reset_peak_rss()?;
-    let mut time = median_time(1, false, run);
-    if time <= SINGLE_RUN_ABOVE {
-        reset_peak_rss()?;
-        time = median_time(RUNS, false, run);
-    }
-    let peak = peak_rss_mib()?;
-    println!("{CHILD_RESULT} {:.6} {peak:.1}", time.as_secs_f64());
-    Ok(())
-}
-
-/// Sets this process's peak resident set size (`VmHWM`) to its current one.
-fn reset_peak_rss() -> BenchResult<()> {
-    std::fs::write("/proc/self/clear_refs", "5")
-        .map_err(|e| format!("resetting the peak RSS through /proc/self/clear_refs: {e}").into())
-}
-
-/// This process's peak resident set size in MiB, from `/proc/self/status`.
-fn peak_rss_mib() -> BenchResult<f64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let kib = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().strip_suffix("kB"))
-        .and_then(|n| n.trim().parse::<f64>().ok())
-        .ok_or("no `VmHWM: N kB` line in /proc/self/status")?;
-    Ok(kib / 1024.0)
+    time_and_report(|| w.run_or_panic(&*s))
 }
 
 /// A child run, the report or the criterion benchmarks, as the arguments and the

@@ -218,6 +218,130 @@ pub fn median_time<R>(runs: usize, warm_up: bool, mut f: impl FnMut() -> R) -> D
     times[times.len() / 2]
 }
 
+/// The report modes of the workspace's end-to-end benchmarks (`cargo xtask bench`):
+/// each row measured in a child process of its own, so that its peak memory is its own.
+///
+/// The parent runs its own executable again with `--workload NAME --engine ENGINE`
+/// ([`measure_in_child`]); the child ([`child_request`] finds the pair) times the
+/// workload with [`time_and_report`], which prints a `result SECONDS PEAK_MIB` line.
+/// Linux only: the peak resident set size is `VmHWM`, reset through
+/// `/proc/self/clear_refs`.
+pub mod report {
+    use std::path::Path;
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    /// A benchmark harness's error.
+    pub type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+    /// The line a child prints before its seconds and peak MiB.
+    const CHILD_RESULT: &str = "result";
+
+    /// Timed runs after the first one; the median is reported.
+    pub const RUNS: usize = 3;
+
+    /// A first run longer than this is the only one.
+    pub const SINGLE_RUN_ABOVE: Duration = Duration::from_secs(20);
+
+    /// Whether `DASK_BENCH_REPORT` asks for the plain report instead of criterion.
+    pub fn report_mode() -> bool {
+        std::env::var("DASK_BENCH_REPORT").is_ok_and(|v| !v.is_empty() && v != "0")
+    }
+
+    /// Seconds and peak MiB of `workload` on `engine`, from a child process running `exe`.
+    pub fn measure_in_child(exe: &Path, workload: &str, engine: &str) -> BoxResult<(f64, f64)> {
+        let output = Command::new(exe)
+            .args(["--workload", workload, "--engine", engine])
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit())
+            .output()?;
+        if !output.status.success() {
+            return Err(format!("{workload} on {engine}: child {}", output.status).into());
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        parse_child_result(&stdout).ok_or_else(|| {
+            format!("{workload} on {engine}: no `{CHILD_RESULT} seconds mib` line in {stdout:?}")
+                .into()
+        })
+    }
+
+    /// The `(seconds, peak MiB)` of a child's `result SECONDS MIB` line.
+    pub fn parse_child_result(stdout: &str) -> Option<(f64, f64)> {
+        stdout.lines().find_map(|line| {
+            let mut fields = line.split_whitespace();
+            if fields.next()? != CHILD_RESULT {
+                return None;
+            }
+            let seconds = fields.next()?.parse().ok()?;
+            let peak = fields.next()?.parse().ok()?;
+            Some((seconds, peak))
+        })
+    }
+
+    /// The workload and engine names of `--workload NAME --engine ENGINE`, if given.
+    pub fn child_request(args: &[String]) -> Option<(&str, &str)> {
+        let value = |flag: &str| {
+            let at = args.iter().position(|a| a == flag)?;
+            args.get(at + 1).map(String::as_str)
+        };
+        Some((value("--workload")?, value("--engine")?))
+    }
+
+    /// Runs `run` once; if that took at most [`SINGLE_RUN_ABOVE`], takes the median of
+    /// [`RUNS`] more. Prints the `result` line with the time and the peak resident set
+    /// size over the timed runs.
+    pub fn time_and_report<R>(mut run: impl FnMut() -> R) -> BoxResult<()> {
+        reset_peak_rss()?;
+        let mut time = super::median_time(1, false, &mut run);
+        if time <= SINGLE_RUN_ABOVE {
+            reset_peak_rss()?;
+            time = super::median_time(RUNS, false, &mut run);
+        }
+        let peak = peak_rss_mib()?;
+        println!("{CHILD_RESULT} {:.6} {peak:.1}", time.as_secs_f64());
+        Ok(())
+    }
+
+    /// Sets this process's peak resident set size (`VmHWM`) to its current one.
+    pub fn reset_peak_rss() -> BoxResult<()> {
+        std::fs::write("/proc/self/clear_refs", "5").map_err(|e| {
+            format!("resetting the peak RSS through /proc/self/clear_refs: {e}").into()
+        })
+    }
+
+    /// This process's peak resident set size in MiB, from `/proc/self/status`.
+    pub fn peak_rss_mib() -> BoxResult<f64> {
+        let status = std::fs::read_to_string("/proc/self/status")?;
+        let kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.trim().strip_suffix("kB"))
+            .and_then(|n| n.trim().parse::<f64>().ok())
+            .ok_or("no `VmHWM: N kB` line in /proc/self/status")?;
+        Ok(kib / 1024.0)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn child_lines_and_requests_parse() {
+            assert_eq!(
+                parse_child_result("noise\nresult 1.5 20.25\n"),
+                Some((1.5, 20.25))
+            );
+            assert_eq!(parse_child_result("result x 2"), None);
+            let args: Vec<String> = ["--engine", "e", "--workload", "w"]
+                .map(String::from)
+                .to_vec();
+            assert_eq!(child_request(&args), Some(("w", "e")));
+            assert_eq!(child_request(&args[..2]), None);
+            assert!(peak_rss_mib().unwrap() > 0.0);
+        }
+    }
+}
+
 /// `iterations` steps of a floating-point recurrence the compiler cannot skip: a
 /// CPU-bound task for benchmarks.
 pub fn spin(iterations: u64) -> f64 {

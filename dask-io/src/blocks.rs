@@ -50,8 +50,10 @@ impl FileBlock {
     }
 
     /// Like [`read`](FileBlock::read), into `buf` (cleared first), so a caller can reuse
-    /// one buffer for many blocks.
-    pub fn read_into(&self, delimiter: u8, buf: &mut Vec<u8>) -> Result<()> {
+    /// one buffer for many blocks. Returns the file offset of the first byte read (where
+    /// the block's first line starts), from which a reader reporting an error can count
+    /// the lines before it.
+    pub fn read_into(&self, delimiter: u8, buf: &mut Vec<u8>) -> Result<u64> {
         buf.clear();
         let mut file = File::open(&self.path).map_err(|e| io("opening", &self.path, e))?;
         let len = file
@@ -65,17 +67,17 @@ impl FileBlock {
             match find(&mut file, &self.path, self.start - 1, end, delimiter)? {
                 Some(p) => p + 1,
                 // No line starts in the range: the block is empty.
-                None => return Ok(()),
+                None => return Ok(end),
             }
         };
         if begin >= end {
-            return Ok(());
+            return Ok(begin);
         }
         read_range(&mut file, &self.path, begin..end, buf)?;
         if end < len && buf.last() != Some(&delimiter) {
             finish_line(&mut file, &self.path, end, delimiter, buf)?;
         }
-        Ok(())
+        Ok(begin)
     }
 }
 

@@ -17,16 +17,21 @@
 //!   nominal ranges of about a block size; each block reads exactly the lines that start
 //!   in its range, so blocks partition the lines whatever the size, and only a file's
 //!   first block sees its header.
+//! * [`Compression`] — **gzip and zstd files**, recognised by extension and read whole
+//!   from their start (they cannot be split), and [`file_stamp`], the length and
+//!   modification time that name a file's readers.
 //!
 //! Errors ([`Error`]) name the path or pattern involved and what was being done.
 
 mod blocks;
+mod compression;
 mod error;
 mod paths;
 mod reopen;
 mod staging;
 
 pub use blocks::{FileBlock, byte_ranges, split_files};
+pub use compression::{Compression, file_stamp};
 pub use error::{Error, Result};
 pub use paths::{IntoPaths, PathSpec, resolve_paths};
 pub use reopen::{Reopen, description_arg, encode_description};

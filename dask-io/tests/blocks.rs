@@ -47,7 +47,10 @@ proptest! {
         let mut joined = Vec::new();
         let mut buf = Vec::new();
         for b in &blocks {
-            b.read_into(b'\n', &mut buf).unwrap();
+            let at = b.read_into(b'\n', &mut buf).unwrap() as usize;
+            if !buf.is_empty() {
+                prop_assert_eq!(&bytes[at..at + buf.len()], &buf[..], "the offset returned");
+            }
             let mine: Vec<u8> = starts
                 .iter()
                 .enumerate()

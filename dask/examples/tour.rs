@@ -137,7 +137,102 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("every scheduler agrees");
     arrays(std::env::args().any(|a| a == "--full"))?;
-    on_disk(dir.path())
+    on_disk(dir.path())?;
+    dataframes(dir.path())
+}
+
+/// Daily CSV files of `DAY_ROWS` rows each: id, user_id (skewed: low ids are frequent),
+/// name, value, timestamp.
+fn write_daily_csvs(dir: &std::path::Path) -> std::io::Result<()> {
+    const NAMES: [&str; 8] = [
+        "Alice", "Bob", "Charlie", "Dan", "Edith", "Frank", "George", "Hannah",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for day in 1..=DAYS {
+        let mut text = String::from("id,user_id,name,value,timestamp\n");
+        for i in 0..DAY_ROWS {
+            let r = next();
+            // A skewed user: the square of a uniform draw favours small ids.
+            let u = (r % 1000) as f64 / 1000.0;
+            let user = 1 + (u * u * 1000.0) as u64;
+            let value = ((next() % 20_001) as f64 - 10_000.0) / 1000.0;
+            let name = NAMES[(r >> 32) as usize % NAMES.len()];
+            let secs = i * 86_400 / DAY_ROWS;
+            text += &format!(
+                "{},{user},{name},{value},2015-01-{day:02} {:02}:{:02}:{:02}\n",
+                (day - 1) * DAY_ROWS + i,
+                secs / 3600,
+                secs % 3600 / 60,
+                secs % 60
+            );
+        }
+        std::fs::write(dir.join(format!("2015-01-{day:02}.csv")), text)?;
+    }
+    Ok(())
+}
+
+const DAYS: u64 = 31;
+const DAY_ROWS: u64 = 20_000;
+
+/// The seed's dataframe example over daily CSV files, on every scheduler:
+/// `dd.read_csv('2015-*-*.csv').groupby(df.user_id).value.mean().compute()`.
+fn dataframes(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    use dask::dataframe::{CsvOptions, col, lit, read_csv};
+    let csv = dir.join("daily");
+    std::fs::create_dir_all(&csv)?;
+    write_daily_csvs(&csv)?;
+    println!("\nwrote {DAYS} daily CSV files of {DAY_ROWS} rows; df = read_csv('2015-*-*.csv'):");
+    let pattern = format!("{}/2015-*-*.csv", csv.display());
+    let df = read_csv(
+        pattern.as_str(),
+        CsvOptions::new().parse_dates(["timestamp"]),
+    )?;
+    println!("{df:?}");
+    let mut first = None;
+    for name in dask::SCHEDULER_NAMES {
+        let scheduler = dask::scheduler_by_name(name)?;
+        let t0 = Instant::now();
+        let means = df
+            .groupby(["user_id"])?
+            .col("value")
+            .mean()?
+            .compute(scheduler.as_ref())?;
+        println!(
+            "{name:>9}: df.groupby(user_id).value.mean(): {} groups in {:.3} s",
+            means.num_rows(),
+            t0.elapsed().as_secs_f64()
+        );
+        match &first {
+            Some(f) if *f != means => return Err("the schedulers disagree on the groupby".into()),
+            Some(_) => {}
+            None => first = Some(means),
+        }
+    }
+    if let Some(means) = &first {
+        println!(
+            "{}",
+            dask::dataframe::pretty(&means.slice(0, 5.min(means.num_rows())))
+        );
+    }
+    let scheduler = dask::scheduler_by_name("threads")?;
+    let top = df
+        .filter(col("value").gt(lit(0.0)) & col("timestamp").dt().hour().lt(lit(12)))?
+        .groupby(["name"])?
+        .agg([
+            dask::dataframe::count("value").alias("n"),
+            dask::dataframe::sum("value").alias("total"),
+        ])?
+        .nlargest(3, "total")?
+        .compute(scheduler.as_ref())?;
+    println!("morning rows with value > 0, by name, the three largest totals:");
+    println!("{}", dask::dataframe::pretty(&top));
+    Ok(())
 }
 
 /// The seed's array examples on every scheduler.

@@ -2,7 +2,7 @@
 //!
 //! This facade gathers the workspace's crates — [`graph`] (the task-graph format and the
 //! synchronous scheduler), [`delayed`] (typed lazy values), [`array`] (chunked
-//! N-dimensional arrays), [`io`] (file machinery shared by the collections),
+//! N-dimensional arrays), [`dataframe`] (partitioned Arrow dataframes), [`io`] (file machinery shared by the collections),
 //! [`diagnostics`] (the progress bar), [`threads`] (the default scheduler), [`procs`]
 //! (worker processes) — and adds what a user wants on top: choosing the scheduler at
 //! compute time by value, by name, for a scope or through `DASK_SCHEDULER`
@@ -25,6 +25,7 @@
 mod choose;
 
 pub use dask_array as array;
+pub use dask_dataframe as dataframe;
 pub use dask_delayed as delayed;
 pub use dask_diagnostics as diagnostics;
 pub use dask_graph as graph;
@@ -88,6 +89,9 @@ pub mod prelude {
         use_scheduler,
     };
     pub use dask_array::{Array, Reduce};
+    pub use dask_dataframe::{
+        CsvOptions, DataFrame, ParquetOptions, col, lit, read_csv, read_parquet,
+    };
     pub use dask_delayed::{Delayed, delayed, value};
     pub use dask_graph::{
         Arg, Callback, Collection, Graph, Key, Layer, Optimizations, Scheduler, Value, register_op,

@@ -1,6 +1,6 @@
 //! `cargo xtask bench [--quick] [--compare]`: the end-to-end figures.
 //!
-//! Four reports, all run through `cargo bench` (so built with the optimized `bench`
+//! Five reports, all run through `cargo bench` (so built with the optimized `bench`
 //! profile) with `DASK_BENCH_REPORT=1` in the environment, which switches a benchmark
 //! binary from criterion to a plain report of medians of 3 runs:
 //!
@@ -22,10 +22,18 @@
 //!    scheduler. Each row is measured in a process of its own, so that its peak resident
 //!    set size is its own, and is the median of 3 runs after a first one (or that first
 //!    one alone if it took over 20 s). Its rows are `workload engine seconds peak_rss_mb`
-//!    ([`parse_array_rows`]).
+//!    ([`parse_measured_rows`]).
+//! 5. `dask-dataframe/benches/dataframe.rs`, once it exists (until then the report is
+//!    skipped with a note): dataframe queries — group-by means and filtered
+//!    aggregations — over the daily CSV files of `cargo xtask datagen` and their Parquet
+//!    copy, which are generated first (the quick data set with `--quick`; instant when
+//!    they are there) and named to the benchmark by `DASK_BENCH_DATA` and
+//!    `DASK_BENCH_PARQUET`. Its rows are `query engine seconds peak_rss_mb`, in the
+//!    array report's format ([`dataframe`]).
 //!
 //! With `--compare`, Python runs the same workloads too, in a virtual environment with
-//! `dask[array]` (dask and numpy) created at `target/pyref` on first use:
+//! [`PYREF_REQUIREMENTS`] (dask, numpy, pandas, Polars, pyarrow) created at
+//! `target/pyref` on first use:
 //!
 //! * `xtask/compare/dask_threads.py` prints rows in the threads report's format, and a
 //!   table of both per-task times and their ratio (Dask / ours) is printed for the rows
@@ -33,9 +41,15 @@
 //! * `xtask/compare/dask_array.py` prints rows in the array report's format for Dask's
 //!   threaded scheduler (`dask-threads`) and for NumPy (`numpy`), and a table of seconds
 //!   and peak MB of our thread pool, Dask and NumPy with the ratio Dask / ours is printed
-//!   ([`array_comparison_table`]).
+//!   ([`array_comparison_table`]);
+//! * `xtask/compare/dask_dataframe.py` prints rows in the dataframe report's format for
+//!   Dask, pandas and Polars on the same files, and a table of the seconds and peak MB of
+//!   our thread pool and of each of them, with the ratios Polars / ours and Dask / ours,
+//!   is printed ([`dataframe`]).
 //!
 //! Without `--compare` no Python is needed.
+
+mod dataframe;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -49,8 +63,10 @@ const REPORT_ENV: &str = "DASK_BENCH_REPORT";
 /// The virtual environment for the Dask comparison, relative to the workspace root.
 const PYREF: &str = "target/pyref";
 
-/// What the virtual environment installs; `--compare` needs dask and numpy.
-const PYREF_REQUIREMENT: &str = "dask[array]";
+/// What the virtual environment installs: dask with its array and dataframe extras
+/// (numpy, pandas, pyarrow), and pandas, Polars and pyarrow for the dataframe
+/// comparison (named on their own as well: the comparison runs them directly).
+const PYREF_REQUIREMENTS: [&str; 4] = ["dask[array,dataframe]", "pandas", "polars", "pyarrow"];
 
 /// The Dask side of the threads comparison, relative to the workspace root.
 const DASK_SCRIPT: &str = "xtask/compare/dask_threads.py";
@@ -86,12 +102,20 @@ pub fn run(root: &Path, quick: bool, compare: bool) -> Result<(), String> {
     let threads = threads_report(root, &cargo, quick)?;
     procs_report(root, &cargo, quick)?;
     let arrays = array_report(root, &cargo, quick)?;
+    let frames = dataframe::report(root, &cargo, quick)?;
     if !compare {
         return Ok(());
     }
     let python = ensure_pyref(root)?;
     compare_threads(root, &python, quick, &threads)?;
-    compare_arrays(root, &python, quick, &arrays)
+    compare_arrays(root, &python, quick, &arrays)?;
+    match &frames {
+        Some(frames) => dataframe::compare(root, &python, frames),
+        None => {
+            eprintln!("xtask: no dataframe report, so no dataframe comparison");
+            Ok(())
+        }
+    }
 }
 
 /// Runs the `dask-graph` report.
@@ -125,12 +149,12 @@ fn procs_report(root: &Path, cargo: &str, quick: bool) -> Result<(), String> {
 }
 
 /// Runs the array report; its rows.
-fn array_report(root: &Path, cargo: &str, quick: bool) -> Result<Vec<ArrayRow>, String> {
+fn array_report(root: &Path, cargo: &str, quick: bool) -> Result<Vec<MeasuredRow>, String> {
     eprintln!("xtask: array report (one process per row, median of 3 runs)");
     let args = bench_args("dask-array", "array", quick);
     let env = [(REPORT_ENV, "1")];
     let output = run_echoed("bench array", root, Path::new(cargo), &args, &env)?;
-    let rows = parse_array_rows(&output);
+    let rows = parse_measured_rows(&output);
     if rows.is_empty() {
         return Err(format!(
             "the array report printed no result rows (expected lines `{ARRAY_HEADER}`)"
@@ -160,12 +184,12 @@ fn compare_arrays(
     root: &Path,
     python: &Path,
     quick: bool,
-    ours: &[ArrayRow],
+    ours: &[MeasuredRow],
 ) -> Result<(), String> {
     eprintln!("xtask: Python Dask and NumPy on the array workloads (a minute or two)");
     let args = script_args(ARRAY_SCRIPT, quick);
     let output = run_echoed("dask array", root, python, &args, &[])?;
-    let theirs = parse_array_rows(&output);
+    let theirs = parse_measured_rows(&output);
     if theirs.is_empty() {
         return Err(format!("{ARRAY_SCRIPT} printed no result rows"));
     }
@@ -235,19 +259,21 @@ fn figure(field: &str) -> Option<f64> {
 /// The columns of an array report row, as its header line spells them.
 const ARRAY_HEADER: &str = "workload engine seconds peak_rss_mb";
 
-/// The engine of our array rows that the comparison uses.
-const OUR_ARRAY_ENGINE: &str = "dask-rs-threads";
+/// The engine of our array and dataframe rows that the comparisons use.
+const OUR_THREADS_ENGINE: &str = "dask-rs-threads";
 /// Python Dask's engine in [`ARRAY_SCRIPT`]'s rows.
 const DASK_ARRAY_ENGINE: &str = "dask-threads";
 /// NumPy's engine in [`ARRAY_SCRIPT`]'s rows.
 const NUMPY_ENGINE: &str = "numpy";
 
-/// One result row of an array report: `workload engine seconds peak_rss_mb`.
+/// One result row of an array or dataframe report: `workload engine seconds
+/// peak_rss_mb` (a dataframe report's first column is its query).
 #[derive(Debug, Clone, PartialEq)]
-struct ArrayRow {
-    /// The workload's name, such as `xxt-sum-20k`.
+struct MeasuredRow {
+    /// The workload's (or query's) name, such as `xxt-sum-20k` or `csv-groupby-mean`.
     workload: String,
-    /// What computed it: `dask-rs-threads`, `dask-rs-sync`, `dask-threads` or `numpy`.
+    /// What computed it: `dask-rs-threads`, `dask-rs-sync`, or a Python engine such as
+    /// `dask-threads`, `numpy`, `dask`, `pandas` or `polars`.
     engine: String,
     /// Median wall-clock time.
     seconds: f64,
@@ -255,15 +281,15 @@ struct ArrayRow {
     peak_mb: f64,
 }
 
-/// The result rows in an array report's output: lines of exactly four
+/// The result rows in an array or dataframe report's output: lines of exactly four
 /// whitespace-separated fields whose last two are finite, non-negative numbers; `#`
 /// comments and everything else are skipped.
-fn parse_array_rows(text: &str) -> Vec<ArrayRow> {
-    text.lines().filter_map(parse_array_row).collect()
+fn parse_measured_rows(text: &str) -> Vec<MeasuredRow> {
+    text.lines().filter_map(parse_measured_row).collect()
 }
 
-/// One line as an [`ArrayRow`], if it is one.
-fn parse_array_row(line: &str) -> Option<ArrayRow> {
+/// One line as a [`MeasuredRow`], if it is one.
+fn parse_measured_row(line: &str) -> Option<MeasuredRow> {
     let line = line.trim();
     if line.starts_with('#') {
         return None;
@@ -272,7 +298,7 @@ fn parse_array_row(line: &str) -> Option<ArrayRow> {
     let [workload, engine, seconds, peak_mb] = fields[..] else {
         return None;
     };
-    Some(ArrayRow {
+    Some(MeasuredRow {
         workload: workload.to_string(),
         engine: engine.to_string(),
         seconds: figure(seconds)?,
@@ -314,11 +340,11 @@ fn comparison_table(ours: &[Row], dask: &[Row]) -> Option<String> {
     Some(aligned(&header, &body, 2))
 }
 
-/// For each of our [`OUR_ARRAY_ENGINE`] rows (in our order) whose workload Python has a
+/// For each of our [`OUR_THREADS_ENGINE`] rows (in our order) whose workload Python has a
 /// Dask or NumPy row for: an aligned table of the seconds and peak MB of ours, Dask's
 /// and NumPy's (`-` for a missing one) and the ratio of Dask's time to ours. `None`
 /// when there is no such row.
-fn array_comparison_table(ours: &[ArrayRow], theirs: &[ArrayRow]) -> Option<String> {
+fn array_comparison_table(ours: &[MeasuredRow], theirs: &[MeasuredRow]) -> Option<String> {
     let header = [
         "workload",
         "ours s",
@@ -335,13 +361,13 @@ fn array_comparison_table(ours: &[ArrayRow], theirs: &[ArrayRow]) -> Option<Stri
             .iter()
             .find(|t| t.workload == workload && t.engine == engine)
     };
-    let cells = |row: Option<&ArrayRow>| match row {
+    let cells = |row: Option<&MeasuredRow>| match row {
         Some(row) => [format_figure(row.seconds), format_figure(row.peak_mb)],
         None => ["-".to_string(), "-".to_string()],
     };
     let body: Vec<[String; 8]> = ours
         .iter()
-        .filter(|our| our.engine == OUR_ARRAY_ENGINE)
+        .filter(|our| our.engine == OUR_THREADS_ENGINE)
         .filter_map(|our| {
             let dask = find(&our.workload, DASK_ARRAY_ENGINE);
             let numpy = find(&our.workload, NUMPY_ENGINE);
@@ -414,8 +440,9 @@ fn format_figure(x: f64) -> String {
     }
 }
 
-/// `slower / faster` as a factor such as `134x` (`1.9x` below ten); `-` when
-/// `faster` is zero.
+/// `slower / faster` as a factor such as `134x` (`1.9x` below ten, and two significant
+/// figures below one, such as `0.12x` or `0.048x`: a ratio may be another engine's time
+/// to ours, and that engine the faster); `-` when `faster` is zero.
 fn format_ratio(slower: f64, faster: f64) -> String {
     if faster <= 0.0 {
         return "-".to_string();
@@ -423,8 +450,14 @@ fn format_ratio(slower: f64, faster: f64) -> String {
     let ratio = slower / faster;
     if ratio >= 9.95 {
         format!("{ratio:.0}x")
-    } else {
+    } else if ratio >= 0.995 || ratio <= 0.0 {
         format!("{ratio:.1}x")
+    } else {
+        // Two significant figures, without a trailing zero: 0.5x, not 0.50x.
+        let decimals = (1.0 - ratio.log10().floor()).clamp(1.0, 6.0) as usize;
+        let text = format!("{ratio:.decimals$}");
+        let text = text.trim_end_matches('0');
+        format!("{text}x")
     }
 }
 
@@ -502,9 +535,10 @@ fn run_to_stderr(dir: &Path, program: &Path, args: &[&str]) -> std::io::Result<b
 }
 
 /// The imports the comparison scripts need.
-const PYREF_IMPORTS: &str = "import dask, numpy";
+const PYREF_IMPORTS: &str =
+    "import dask, dask.array, dask.dataframe, numpy, pandas, polars, pyarrow";
 
-/// Whether `python` runs and can import dask and numpy (its output discarded).
+/// Whether `python` runs and can run [`PYREF_IMPORTS`] (its output discarded).
 fn has_python_deps(dir: &Path, python: &Path) -> bool {
     Command::new(python)
         .args(["-c", PYREF_IMPORTS])
@@ -516,13 +550,13 @@ fn has_python_deps(dir: &Path, python: &Path) -> bool {
 }
 
 /// The Python of the `target/pyref` virtual environment, which is created with
-/// `python3 -m venv` and given [`PYREF_REQUIREMENT`] with its `pip` unless it can already
-/// import dask and numpy.
+/// `python3 -m venv` and given [`PYREF_REQUIREMENTS`] with its `pip` unless it can already
+/// run [`PYREF_IMPORTS`] (so an environment made before a requirement was added gets it).
 fn ensure_pyref(root: &Path) -> Result<PathBuf, String> {
     let venv = root.join(PYREF);
     let python = venv.join("bin").join("python");
     if python.exists() && has_python_deps(root, &python) {
-        eprintln!("xtask: using Dask from {PYREF}");
+        eprintln!("xtask: using Dask, NumPy, pandas and Polars from {PYREF}");
         return Ok(python);
     }
     if !python.exists() {
@@ -544,13 +578,17 @@ fn ensure_pyref(root: &Path) -> Result<PathBuf, String> {
             }
         }
     }
-    eprintln!("xtask: installing {PYREF_REQUIREMENT} into {PYREF} (needs network access)");
+    let requirements = PYREF_REQUIREMENTS.join(" ");
+    eprintln!("xtask: installing {requirements} into {PYREF} (needs network access)");
     let pip = venv.join("bin").join("pip");
-    match run_to_stderr(root, &pip, &["install", PYREF_REQUIREMENT]) {
+    let args: Vec<&str> = std::iter::once("install")
+        .chain(PYREF_REQUIREMENTS)
+        .collect();
+    match run_to_stderr(root, &pip, &args) {
         Ok(true) => {}
         Ok(false) => {
             return Err(format!(
-                "`{PYREF}/bin/pip install {PYREF_REQUIREMENT}` failed (see pip's output above); fix that \
+                "`{PYREF}/bin/pip install {requirements}` failed (see pip's output above); fix that \
                  or remove {PYREF} and try again"
             ));
         }
@@ -563,7 +601,7 @@ fn ensure_pyref(root: &Path) -> Result<PathBuf, String> {
     if !has_python_deps(root, &python) {
         return Err(format!(
             "{PYREF}/bin/python still cannot `{PYREF_IMPORTS}` after installing \
-             {PYREF_REQUIREMENT}"
+             {requirements}"
         ));
     }
     Ok(python)
@@ -605,8 +643,8 @@ mod tests {
         );
     }
 
-    fn array_row(workload: &str, engine: &str, seconds: f64, peak_mb: f64) -> ArrayRow {
-        ArrayRow {
+    fn measured_row(workload: &str, engine: &str, seconds: f64, peak_mb: f64) -> MeasuredRow {
+        MeasuredRow {
             workload: workload.to_string(),
             engine: engine.to_string(),
             seconds,
@@ -626,7 +664,7 @@ mod tests {
     #[test]
     fn the_python_scripts_exist_and_shadow_no_module() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        for script in [DASK_SCRIPT, ARRAY_SCRIPT] {
+        for script in [DASK_SCRIPT, ARRAY_SCRIPT, dataframe::SCRIPT] {
             assert!(root.join(script).is_file(), "{script}");
         }
         // Each script's directory is first on `sys.path`: a `dask_` prefix keeps its
@@ -713,14 +751,14 @@ tree-100k     99999    threads    0.0712     0.712
   center-std-20k  dask-rs-threads      3e0          512  \r
 ";
         assert_eq!(
-            parse_array_rows(report),
+            parse_measured_rows(report),
             [
-                array_row("normal-mean-2e8", "dask-rs-threads", 0.8123, 12.5),
-                array_row("normal-mean-2e8", "dask-rs-sync", 1.5012, 9.0),
-                array_row("center-std-20k", "dask-rs-threads", 3.0, 512.0),
+                measured_row("normal-mean-2e8", "dask-rs-threads", 0.8123, 12.5),
+                measured_row("normal-mean-2e8", "dask-rs-sync", 1.5012, 9.0),
+                measured_row("center-std-20k", "dask-rs-threads", 3.0, 512.0),
             ]
         );
-        assert!(parse_array_rows(ARRAY_HEADER).is_empty());
+        assert!(parse_measured_rows(ARRAY_HEADER).is_empty());
         // The two row formats do not mix.
         assert!(parse_rows(report).iter().all(|r| r.workload == "tree-100k"));
     }
@@ -736,10 +774,10 @@ normal-mean-2e8   numpy            5.7535     1572.5
 # normal-mean-2e9 skipped (about 18 s per run in Dask; pass --full)
 ";
         assert_eq!(
-            parse_array_rows(python),
+            parse_measured_rows(python),
             [
-                array_row("normal-mean-2e8", "dask-threads", 1.9644, 64.3),
-                array_row("normal-mean-2e8", "numpy", 5.7535, 1572.5),
+                measured_row("normal-mean-2e8", "dask-threads", 1.9644, 64.3),
+                measured_row("normal-mean-2e8", "numpy", 5.7535, 1572.5),
             ]
         );
     }
@@ -747,19 +785,19 @@ normal-mean-2e8   numpy            5.7535     1572.5
     #[test]
     fn compares_array_rows_of_our_thread_pool_in_our_order() {
         let ours = [
-            array_row("normal-mean-2e8", "dask-rs-threads", 0.5, 12.3),
-            array_row("normal-mean-2e8", "dask-rs-sync", 0.9, 9.0),
-            array_row("normal-mean-2e9", "dask-rs-threads", 5.0, 14.0),
-            array_row("xxt-sum-20k", "dask-rs-threads", 1.1, 350.0),
-            array_row("center-std-20k", "dask-rs-threads", 2.0, 420.0),
+            measured_row("normal-mean-2e8", "dask-rs-threads", 0.5, 12.3),
+            measured_row("normal-mean-2e8", "dask-rs-sync", 0.9, 9.0),
+            measured_row("normal-mean-2e9", "dask-rs-threads", 5.0, 14.0),
+            measured_row("xxt-sum-20k", "dask-rs-threads", 1.1, 350.0),
+            measured_row("center-std-20k", "dask-rs-threads", 2.0, 420.0),
         ];
         let theirs = [
-            array_row("center-std-20k", "dask-threads", 3.4751, 290.0),
-            array_row("xxt-sum-20k", "numpy", 28.72, 6150.1),
-            array_row("normal-mean-2e8", "numpy", 5.7535, 1572.5),
-            array_row("normal-mean-2e8", "dask-threads", 1.9644, 64.3),
-            array_row("xxt-sum-20k", "dask-threads", 2.222, 119.2),
-            array_row("tree-1m", "dask-threads", 1.0, 1.0),
+            measured_row("center-std-20k", "dask-threads", 3.4751, 290.0),
+            measured_row("xxt-sum-20k", "numpy", 28.72, 6150.1),
+            measured_row("normal-mean-2e8", "numpy", 5.7535, 1572.5),
+            measured_row("normal-mean-2e8", "dask-threads", 1.9644, 64.3),
+            measured_row("xxt-sum-20k", "dask-threads", 2.222, 119.2),
+            measured_row("tree-1m", "dask-threads", 1.0, 1.0),
         ];
         let table = array_comparison_table(&ours, &theirs).unwrap();
         let expected = "\
@@ -774,17 +812,17 @@ center-std-20k     2.00      420    3.48      290        -         -       1.7x
     #[test]
     fn no_array_comparison_without_python_rows_for_our_thread_pool() {
         let ours = [
-            array_row("normal-mean-2e9", "dask-rs-threads", 5.0, 14.0),
-            array_row("xxt-sum-20k", "dask-rs-sync", 2.0, 300.0),
+            measured_row("normal-mean-2e9", "dask-rs-threads", 5.0, 14.0),
+            measured_row("xxt-sum-20k", "dask-rs-sync", 2.0, 300.0),
         ];
         let theirs = [
-            array_row("xxt-sum-20k", "dask-threads", 2.222, 119.2),
-            array_row("normal-mean-2e8", "numpy", 5.7535, 1572.5),
+            measured_row("xxt-sum-20k", "dask-threads", 2.222, 119.2),
+            measured_row("normal-mean-2e8", "numpy", 5.7535, 1572.5),
         ];
         assert_eq!(array_comparison_table(&ours, &theirs), None);
         assert_eq!(array_comparison_table(&[], &theirs), None);
         assert_eq!(array_comparison_table(&ours, &[]), None);
-        let numpy_only = [array_row("normal-mean-2e9", "numpy", 50.0, 15_000.0)];
+        let numpy_only = [measured_row("normal-mean-2e9", "numpy", 50.0, 15_000.0)];
         let table = array_comparison_table(&ours, &numpy_only).unwrap();
         assert!(
             table.lines().nth(1).unwrap().ends_with("15000          -"),
@@ -804,6 +842,13 @@ center-std-20k     2.00      420    3.48      290        -         -       1.7x
         assert_eq!(format_ratio(9.9, 1.0), "9.9x");
         assert_eq!(format_ratio(9781.0, 5150.0), "1.9x");
         assert_eq!(format_ratio(0.5, 1.0), "0.5x");
+        assert_eq!(format_ratio(0.1, 1.0), "0.1x");
+        assert_eq!(format_ratio(0.0576, 0.5), "0.12x");
+        assert_eq!(format_ratio(0.048, 1.0), "0.048x");
+        assert_eq!(format_ratio(0.0576, 2.5), "0.023x");
+        assert_eq!(format_ratio(0.994, 1.0), "0.99x");
+        assert_eq!(format_ratio(0.999, 1.0), "1.0x");
+        assert_eq!(format_ratio(0.0, 1.0), "0.0x");
         assert_eq!(format_ratio(1.0, 0.0), "-");
     }
 

@@ -13,9 +13,16 @@
 //!   million-task graph, a 10,000-task chain), then the `dask-sched-threads` one (the
 //!   thread pool on trees, a chain and CPU-bound tasks), the `dask-sched-procs` one and
 //!   the `dask-array` one (reductions over random arrays: seconds and peak memory per
-//!   workload); `--quick` uses 100,000 tasks and smaller arrays. `--compare` also runs
-//!   Python Dask on the thread-pool workloads and Dask and NumPy on the array ones (in a
-//!   virtual environment it creates at `target/pyref`) and prints the figures side by side.
+//!   workload) and, once `dask-dataframe` has its benchmark, the dataframe one (group-bys
+//!   over the `datagen` files, which it generates first); `--quick` uses 100,000 tasks,
+//!   smaller arrays and the quick data set. `--compare` also runs Python Dask on the
+//!   thread-pool workloads, Dask and NumPy on the array ones and Dask, pandas and Polars
+//!   on the dataframe queries (in a virtual environment it creates at `target/pyref`) and
+//!   prints the figures side by side.
+//! * `datagen [--quick] [--out DIR]` — writes the dataframe benchmark's input: a CSV file
+//!   per day of 2015 of 100,000 rows each (1.7 GB) into `target/data/daily-csv/`
+//!   (`--quick`: 12 files into `target/data/daily-csv-quick/`), then their Parquet copy
+//!   if `dask-dataframe` has its `to_parquet` example; instant when the files are there.
 //! * `tidy` — repository hygiene: crate roots start with a `//!` doc comment, the README
 //!   states [`TEST_COMMAND`], no source file contains a leftover debugging macro, and
 //!   `ARCHITECTURE.md` names exactly the files that exist and the files using `unsafe`
@@ -28,6 +35,7 @@
 
 mod bench;
 mod ci;
+mod datagen;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -52,6 +60,13 @@ enum Command {
         /// Also run Python Dask on the same workloads and compare.
         compare: bool,
     },
+    /// Generate the dataframe benchmark's data.
+    Datagen {
+        /// 12 daily files instead of 365.
+        quick: bool,
+        /// Where to write the CSV files instead of `target/data/daily-csv[-quick]`.
+        out: Option<PathBuf>,
+    },
     /// Repository hygiene checks.
     Tidy,
     /// Print usage.
@@ -67,10 +82,18 @@ commands:
                   README's tests, then tidy
   bench [--quick] [--compare]
                   end-to-end figures: the graph machinery on a 1M-task graph, the thread-
-                  and process-pool schedulers, then array reductions with their peak
-                  memory (--quick: 100k-task graphs, smaller arrays); --compare also runs
-                  Python Dask and NumPy on the same workloads (installing them into
-                  target/pyref on first use) and prints the figures side by side
+                  and process-pool schedulers, array reductions with their peak memory,
+                  then dataframe queries over the datagen files (generated first)
+                  (--quick: 100k-task graphs, smaller arrays, the quick data); --compare
+                  also runs Python Dask, NumPy, pandas and Polars on the same workloads
+                  (installing them into target/pyref on first use) and prints the figures
+                  side by side
+  datagen [--quick] [--out DIR]
+                  write the dataframe benchmark's data: 365 daily CSV files of 100,000
+                  rows (1.7 GB) into target/data/daily-csv, then their Parquet copy
+                  into target/data/daily-parquet if dask-dataframe can make it
+                  (--quick: 12 files, into the -quick directories; --out: the CSV
+                  directory); does nothing when the files are already there
   tidy            check crate docs, the README's test command, leftover dbg!/todo!,
                   that ARCHITECTURE.md names the files and the unsafe code as they are
   help            print this message
@@ -105,6 +128,32 @@ fn parse_args<S: AsRef<str>>(args: &[S]) -> Result<Command, String> {
             }
             Ok(Command::Bench { quick, compare })
         }
+        "datagen" => {
+            let (mut quick, mut out) = (false, None);
+            let mut options = rest.into_iter();
+            while let Some(arg) = options.next() {
+                let dir = match arg {
+                    "--quick" => {
+                        quick = true;
+                        continue;
+                    }
+                    "--out" => options
+                        .next()
+                        .ok_or("`--out` needs a directory: `--out DIR`")?,
+                    other => match other.strip_prefix("--out=") {
+                        Some(dir) => dir,
+                        None => return Err(format!("unknown option for `datagen`: `{other}`")),
+                    },
+                };
+                if dir.is_empty() {
+                    return Err("`--out` needs a directory, got an empty one".to_string());
+                }
+                if out.replace(PathBuf::from(dir)).is_some() {
+                    return Err("`--out` given twice".to_string());
+                }
+            }
+            Ok(Command::Datagen { quick, out })
+        }
         other => Err(format!("unknown command `{other}`")),
     }
 }
@@ -132,6 +181,7 @@ fn main() -> ExitCode {
         }
         Command::Ci => ci::run(&root),
         Command::Bench { quick, compare } => bench::run(&root, quick, compare),
+        Command::Datagen { quick, out } => datagen::run(&root, quick, out.as_deref()).map(drop),
         Command::Tidy => tidy::run(&root),
     };
     match result {
@@ -196,6 +246,45 @@ mod tests {
     }
 
     #[test]
+    fn parses_datagen() {
+        let datagen = |quick, out: Option<&str>| {
+            Ok(Command::Datagen {
+                quick,
+                out: out.map(PathBuf::from),
+            })
+        };
+        assert_eq!(parse_args(&["datagen"]), datagen(false, None));
+        assert_eq!(parse_args(&["datagen", "--quick"]), datagen(true, None));
+        assert_eq!(
+            parse_args(&["datagen", "--out", "/tmp/frames"]),
+            datagen(false, Some("/tmp/frames"))
+        );
+        assert_eq!(
+            parse_args(&["datagen", "--out=data", "--quick"]),
+            datagen(true, Some("data"))
+        );
+        assert_eq!(
+            parse_args(&["datagen", "--quick", "--out", "--quick"]),
+            datagen(true, Some("--quick")),
+            "the word after --out is the directory, whatever it is"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_datagen_usage() {
+        let err = parse_args(&["datagen", "--out"]).unwrap_err();
+        assert!(err.contains("--out DIR"), "{err}");
+        let err = parse_args(&["datagen", "--out="]).unwrap_err();
+        assert!(err.contains("empty"), "{err}");
+        let err = parse_args(&["datagen", "--out", "a", "--out=b"]).unwrap_err();
+        assert!(err.contains("twice"), "{err}");
+        let err = parse_args(&["datagen", "--compare"]).unwrap_err();
+        assert!(err.contains("--compare"), "{err}");
+        let err = parse_args(&["datagen", "somewhere"]).unwrap_err();
+        assert!(err.contains("somewhere"), "{err}");
+    }
+
+    #[test]
     fn rejects_bad_usage() {
         let none: [&str; 0] = [];
         assert!(parse_args(&none).is_err());
@@ -210,9 +299,10 @@ mod tests {
 
     #[test]
     fn usage_lists_every_command() {
-        for cmd in ["ci", "bench", "tidy", "help"] {
+        for cmd in ["ci", "bench", "datagen", "tidy", "help"] {
             assert!(USAGE.contains(&format!("\n  {cmd} ")), "{cmd}");
         }
+        assert!(USAGE.contains("datagen [--quick] [--out DIR]"));
     }
 
     #[test]

@@ -1,0 +1,190 @@
+//! End-to-end dataframe queries over the `cargo xtask datagen` files, the counterpart of
+//! `xtask/compare/dask_dataframe.py` (Python Dask, pandas and Polars on the same files).
+//!
+//! Queries (the seed's dataframe example and a filtered aggregation), each over the
+//! daily CSV files and over their Parquet copy:
+//!
+//! * **csv-groupby-mean** / **parquet-groupby-mean**: `groupby(user_id).value.mean()`;
+//! * **csv-filter-agg** / **parquet-filter-agg**: `filter(value > 0).groupby(name)
+//!   .agg(count(value), sum(value))`.
+//!
+//! Each figure is end to end: reading the headers or footers, building the frame and
+//! computing the result. Engines: `dask-rs-threads` is a [`ThreadScheduler`] with 2
+//! workers, `dask-rs-sync` the [`SyncScheduler`].
+//!
+//! Two modes:
+//!
+//! * `cargo bench -p dask-dataframe --bench dataframe` runs criterion benchmarks of the
+//!   same queries over an in-memory frame of a million rows (no files needed);
+//! * with `DASK_BENCH_REPORT=1`, `DASK_BENCH_DATA` naming the CSV directory and
+//!   `DASK_BENCH_PARQUET` the Parquet one (skipped if absent), it prints rows `query
+//!   engine seconds peak_rss_mb`, each measured in a child process of its own
+//!   ([`dask_graph::testing::report`]).
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use criterion::{Criterion, criterion_group};
+use dask_dataframe::{
+    CsvOptions, DataFrame, ParquetOptions, col, count, lit, read_csv, read_parquet, sum,
+};
+use dask_graph::testing::report::{
+    BoxResult, child_request, measure_in_child, report_mode, time_and_report,
+};
+use dask_graph::{Scheduler, SyncScheduler};
+use dask_sched_threads::ThreadScheduler;
+
+/// Threads of the `dask-rs-threads` engine.
+const WORKERS: usize = 2;
+const ENGINES: [&str; 2] = ["dask-rs-threads", "dask-rs-sync"];
+const QUERIES: [&str; 4] = [
+    "csv-groupby-mean",
+    "csv-filter-agg",
+    "parquet-groupby-mean",
+    "parquet-filter-agg",
+];
+
+fn scheduler(engine: &str) -> BoxResult<Box<dyn Scheduler>> {
+    match engine {
+        "dask-rs-threads" => Ok(Box::new(ThreadScheduler::new(WORKERS)?)),
+        "dask-rs-sync" => Ok(Box::new(SyncScheduler)),
+        other => Err(format!("no engine {other}").into()),
+    }
+}
+
+fn dir(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+}
+
+/// The frame a query reads.
+fn source(query: &str) -> BoxResult<DataFrame> {
+    if query.starts_with("csv") {
+        let d = dir("DASK_BENCH_DATA").ok_or("DASK_BENCH_DATA names no directory")?;
+        Ok(read_csv(
+            format!("{}/*.csv", d.display()).as_str(),
+            CsvOptions::new(),
+        )?)
+    } else {
+        let d = dir("DASK_BENCH_PARQUET").ok_or("DASK_BENCH_PARQUET names no directory")?;
+        Ok(read_parquet(
+            format!("{}/*.parquet", d.display()).as_str(),
+            ParquetOptions::new(),
+        )?)
+    }
+}
+
+/// The query over `df`, computed on `s`; checks the result has the groups it should.
+fn run(query: &str, df: &DataFrame, s: &dyn Scheduler) -> BoxResult<RecordBatch> {
+    let out = if query.ends_with("groupby-mean") {
+        df.groupby(["user_id"])?.col("value").mean()?.compute(s)?
+    } else {
+        df.filter(col("value").gt(lit(0.0)))?
+            .groupby(["name"])?
+            .agg([count("value").alias("count"), sum("value").alias("sum")])?
+            .compute(s)?
+    };
+    if out.num_rows() == 0 {
+        return Err(format!("{query}: no groups").into());
+    }
+    Ok(out)
+}
+
+fn child(query: &str, engine: &str) -> BoxResult<()> {
+    let s = scheduler(engine)?;
+    time_and_report(|| {
+        let df = source(query).unwrap_or_else(|e| panic!("{query}: {e}"));
+        run(query, &df, s.as_ref()).unwrap_or_else(|e| panic!("{query} on {engine}: {e}"))
+    })
+}
+
+fn report() -> BoxResult<()> {
+    let exe = std::env::current_exe()?;
+    eprintln!(
+        "dask-dataframe report: {WORKERS} worker threads vs the synchronous scheduler, one process per row"
+    );
+    println!(
+        "{:<22} {:<16} {:>10} {:>12}",
+        "query", "engine", "seconds", "peak_rss_mb"
+    );
+    for q in QUERIES {
+        let var = if q.starts_with("csv") {
+            "DASK_BENCH_DATA"
+        } else {
+            "DASK_BENCH_PARQUET"
+        };
+        if dir(var).is_none() {
+            eprintln!("{q}: {var} names no directory; skipped");
+            continue;
+        }
+        for engine in ENGINES {
+            let (seconds, peak) = measure_in_child(&exe, q, engine)?;
+            println!("{q:<22} {engine:<16} {seconds:>10.4} {peak:>12.1}");
+        }
+    }
+    Ok(())
+}
+
+/// A million rows like the datagen files', in 8 partitions.
+fn in_memory() -> DataFrame {
+    let n = 1_000_000i64;
+    let names = [
+        "Alice", "Bob", "Carol", "Dan", "Eve", "Frank", "Grace", "Heidi",
+    ];
+    let mut x = 88_172_645_463_325_252u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let users: Int64Array = (0..n).map(|_| Some((next() % 10_000) as i64)).collect();
+    let name: StringArray = (0..n).map(|_| Some(names[(next() % 8) as usize])).collect();
+    let value: Float64Array = (0..n)
+        .map(|_| Some((next() % 2001) as f64 / 1000.0 - 1.0))
+        .collect();
+    let b = RecordBatch::try_from_iter([
+        ("user_id", Arc::new(users) as ArrayRef),
+        ("name", Arc::new(name) as ArrayRef),
+        ("value", Arc::new(value) as ArrayRef),
+    ])
+    .unwrap();
+    DataFrame::from_record_batch(b, 8).unwrap()
+}
+
+fn bench_in_memory(c: &mut Criterion) {
+    let df = in_memory();
+    let threads = ThreadScheduler::new(WORKERS).unwrap();
+    let mut g = c.benchmark_group("dataframe-1e6");
+    g.sample_size(10);
+    for q in ["groupby-mean", "filter-agg"] {
+        g.bench_function(q, |b| b.iter(|| run(q, &df, &threads).unwrap()));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_in_memory);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = if let Some((q, engine)) = child_request(&args) {
+        child(q, engine)
+    } else if report_mode() {
+        report()
+    } else {
+        benches();
+        Criterion::default().configure_from_args().final_summary();
+        Ok(())
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dataframe bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

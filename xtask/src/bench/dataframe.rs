@@ -1,0 +1,321 @@
+//! The fifth report of `cargo xtask bench`: dataframe queries over the `datagen` files,
+//! and with `--compare` the same queries in Python Dask, pandas and Polars.
+//!
+//! The report runs only once `dask-dataframe/benches/dataframe.rs` exists; until then it
+//! is skipped with a note. It first generates the data (`cargo xtask datagen`, quick
+//! with `--quick`: instant when the files are already there), then runs
+//! `cargo bench -p dask-dataframe --bench dataframe` with `DASK_BENCH_REPORT=1`,
+//! [`DATA_ENV`] naming the CSV directory and [`PARQUET_ENV`] the Parquet one (which may
+//! not exist). Its rows are `query engine seconds peak_rss_mb` (engines `dask-rs-threads`
+//! and `dask-rs-sync`), parsed like the array report's ([`parse_measured_rows`]).
+//!
+//! The comparison runs [`SCRIPT`] on the same two directories. Its rows have the same
+//! format, for the engines `dask`, `pandas` and `polars`; [`comparison_table`] lines
+//! them up with our thread pool's.
+
+use std::path::Path;
+
+use super::{
+    MeasuredRow, OUR_THREADS_ENGINE, REPORT_ENV, aligned, bench_args, format_figure, format_ratio,
+    parse_measured_rows, run_echoed,
+};
+use crate::datagen::{self, DataDirs, utf8};
+
+/// The benchmark whose report this is, relative to the workspace root.
+const BENCH_FILE: &str = "dask-dataframe/benches/dataframe.rs";
+
+/// The environment variable naming the directory of the daily CSV files to the benchmark.
+const DATA_ENV: &str = "DASK_BENCH_DATA";
+
+/// The environment variable naming the directory of their Parquet copy.
+const PARQUET_ENV: &str = "DASK_BENCH_PARQUET";
+
+/// The Python side of the comparison, relative to the workspace root (named `dask_*` so
+/// that it shadows no module; see [`super::ARRAY_SCRIPT`]).
+pub(super) const SCRIPT: &str = "xtask/compare/dask_dataframe.py";
+
+/// The columns of a dataframe report row, as its header line spells them.
+const HEADER: &str = "query engine seconds peak_rss_mb";
+
+/// Python Dask's engine in [`SCRIPT`]'s rows.
+const DASK_ENGINE: &str = "dask";
+/// pandas' engine in [`SCRIPT`]'s rows.
+const PANDAS_ENGINE: &str = "pandas";
+/// Polars' engine in [`SCRIPT`]'s rows.
+const POLARS_ENGINE: &str = "polars";
+
+/// What the report measured, and on which files.
+#[derive(Debug)]
+pub(super) struct Report {
+    /// Our rows.
+    rows: Vec<MeasuredRow>,
+    /// The data the queries ran on.
+    dirs: DataDirs,
+}
+
+/// Generates the data and runs the dataframe report; `None` (after saying so) when the
+/// benchmark does not exist yet.
+pub(super) fn report(root: &Path, cargo: &str, quick: bool) -> Result<Option<Report>, String> {
+    if !root.join(BENCH_FILE).is_file() {
+        eprintln!("xtask: no {BENCH_FILE} yet: the dataframe report is skipped");
+        return Ok(None);
+    }
+    eprintln!("xtask: dataframe report: its data first (cargo xtask datagen)");
+    let dirs = datagen::run(root, quick, None)?;
+    eprintln!("xtask: dataframe report (one process per row, median of 3 runs)");
+    let args = bench_args("dask-dataframe", "dataframe", quick);
+    let env = report_env(&dirs)?;
+    let output = run_echoed("bench dataframe", root, Path::new(cargo), &args, &env)?;
+    let rows = parse_measured_rows(&output);
+    if rows.is_empty() {
+        return Err(format!(
+            "the dataframe report printed no result rows (expected lines `{HEADER}`)"
+        ));
+    }
+    Ok(Some(Report { rows, dirs }))
+}
+
+/// The environment of the benchmark binary: report mode and where the data is.
+fn report_env(dirs: &DataDirs) -> Result<[(&'static str, &str); 3], String> {
+    Ok([
+        (REPORT_ENV, "1"),
+        (DATA_ENV, utf8(&dirs.csv)?),
+        (PARQUET_ENV, utf8(&dirs.parquet)?),
+    ])
+}
+
+/// `python` arguments running [`SCRIPT`] on the files of `dirs`.
+fn script_args(dirs: &DataDirs) -> Result<[&str; 3], String> {
+    Ok([SCRIPT, utf8(&dirs.csv)?, utf8(&dirs.parquet)?])
+}
+
+/// Runs [`SCRIPT`] on the report's files and prints its comparison with our rows.
+pub(super) fn compare(root: &Path, python: &Path, ours: &Report) -> Result<(), String> {
+    eprintln!("xtask: Python Dask, pandas and Polars on the dataframe queries");
+    let args = script_args(&ours.dirs)?;
+    let output = run_echoed("dataframe", root, python, &args, &[])?;
+    let theirs = parse_measured_rows(&output);
+    if theirs.is_empty() {
+        return Err(format!("{SCRIPT} printed no result rows"));
+    }
+    let table = comparison_table(&ours.rows, &theirs)
+        .ok_or("no dataframe query appears in both our report and Python's; nothing to compare")?;
+    println!();
+    print!("{table}");
+    Ok(())
+}
+
+/// For each of our [`OUR_THREADS_ENGINE`] rows (in our order) whose query Python has a
+/// Dask, pandas or Polars row for: an aligned table of the seconds and peak MB of ours,
+/// Dask's, pandas' and Polars' (`-` for a missing one) and the ratios of Polars' and
+/// Dask's times to ours. `None` when there is no such row.
+fn comparison_table(ours: &[MeasuredRow], theirs: &[MeasuredRow]) -> Option<String> {
+    let header = [
+        "query",
+        "ours s",
+        "ours MB",
+        "Dask s",
+        "Dask MB",
+        "pandas s",
+        "pandas MB",
+        "Polars s",
+        "Polars MB",
+        "Polars/ours",
+        "Dask/ours",
+    ]
+    .map(String::from);
+    let find = |query: &str, engine: &str| {
+        theirs
+            .iter()
+            .find(|t| t.workload == query && t.engine == engine)
+    };
+    let cells = |row: Option<&MeasuredRow>| match row {
+        Some(row) => [format_figure(row.seconds), format_figure(row.peak_mb)],
+        None => ["-".to_string(), "-".to_string()],
+    };
+    let ratio = |row: Option<&MeasuredRow>, our: &MeasuredRow| {
+        row.map_or("-".to_string(), |r| format_ratio(r.seconds, our.seconds))
+    };
+    let body: Vec<[String; 11]> = ours
+        .iter()
+        .filter(|our| our.engine == OUR_THREADS_ENGINE)
+        .filter_map(|our| {
+            let dask = find(&our.workload, DASK_ENGINE);
+            let pandas = find(&our.workload, PANDAS_ENGINE);
+            let polars = find(&our.workload, POLARS_ENGINE);
+            if dask.is_none() && pandas.is_none() && polars.is_none() {
+                return None;
+            }
+            let [our_s, our_mb] = cells(Some(our));
+            let [dask_s, dask_mb] = cells(dask);
+            let [pandas_s, pandas_mb] = cells(pandas);
+            let [polars_s, polars_mb] = cells(polars);
+            Some([
+                our.workload.clone(),
+                our_s,
+                our_mb,
+                dask_s,
+                dask_mb,
+                pandas_s,
+                pandas_mb,
+                polars_s,
+                polars_mb,
+                ratio(polars, our),
+                ratio(dask, our),
+            ])
+        })
+        .collect();
+    if body.is_empty() {
+        return None;
+    }
+    Some(aligned(&header, &body, 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn row(query: &str, engine: &str, seconds: f64, peak_mb: f64) -> MeasuredRow {
+        MeasuredRow {
+            workload: query.to_string(),
+            engine: engine.to_string(),
+            seconds,
+            peak_mb,
+        }
+    }
+
+    fn dirs() -> DataDirs {
+        DataDirs {
+            csv: PathBuf::from("/w/target/data/daily-csv-quick"),
+            parquet: PathBuf::from("/w/target/data/daily-parquet-quick"),
+        }
+    }
+
+    #[test]
+    fn the_benchmark_is_told_where_the_data_is() {
+        assert_eq!(
+            report_env(&dirs()).unwrap(),
+            [
+                ("DASK_BENCH_REPORT", "1"),
+                ("DASK_BENCH_DATA", "/w/target/data/daily-csv-quick"),
+                ("DASK_BENCH_PARQUET", "/w/target/data/daily-parquet-quick"),
+            ]
+        );
+        assert_eq!(
+            bench_args("dask-dataframe", "dataframe", true),
+            [
+                "bench",
+                "--package",
+                "dask-dataframe",
+                "--bench",
+                "dataframe",
+                "--",
+                "--quick"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_script_gets_both_directories() {
+        assert_eq!(
+            script_args(&dirs()).unwrap(),
+            [
+                "xtask/compare/dask_dataframe.py",
+                "/w/target/data/daily-csv-quick",
+                "/w/target/data/daily-parquet-quick"
+            ]
+        );
+    }
+
+    #[test]
+    fn parses_the_rows_of_the_dataframe_report_and_skips_everything_else() {
+        // The layout asked of dask-dataframe/benches/dataframe.rs, with noise around it.
+        let report = "\
+   Compiling dask-dataframe v0.1.0 (/work/main/dask-dataframe)
+# data: /w/target/data/daily-csv-quick (12 files), parquet: none
+query                  engine            seconds  peak_rss_mb
+csv-groupby-mean       dask-rs-threads    0.1400         55.2
+csv-groupby-mean       dask-rs-sync       0.2500         41.0
+# parquet-groupby-mean skipped: no /w/target/data/daily-parquet-quick
+csv-filter-agg         dask-rs-threads    fast           60.0
+csv-filter-agg         dask-rs-threads    0.1200
+  csv-filter-agg       dask-rs-threads    1.2e-1         60  \r
+";
+        assert_eq!(
+            parse_measured_rows(report),
+            [
+                row("csv-groupby-mean", "dask-rs-threads", 0.14, 55.2),
+                row("csv-groupby-mean", "dask-rs-sync", 0.25, 41.0),
+                row("csv-filter-agg", "dask-rs-threads", 0.12, 60.0),
+            ]
+        );
+        assert!(parse_measured_rows(HEADER).is_empty());
+    }
+
+    #[test]
+    fn the_script_prints_rows_we_parse() {
+        // The exact layout `xtask/compare/dask_dataframe.py` printed on the quick data.
+        let python = "\
+# dask 2026.8.0, pandas 3.1.1, polars 2.1.0, pyarrow 26.0.1, python 3.11.7: 12 CSV files; dask = compute(scheduler='threads', num_workers=2); median of 3 after a first run, one process per row
+query                  engine    seconds    peak_rss_mb
+csv-groupby-mean       dask      0.2668     198.0
+csv-groupby-mean       pandas    0.1652     274.2
+csv-groupby-mean       polars    0.0576     149.3
+parquet-filter-agg     polars    0.0098     84.9
+";
+        assert_eq!(
+            parse_measured_rows(python),
+            [
+                row("csv-groupby-mean", "dask", 0.2668, 198.0),
+                row("csv-groupby-mean", "pandas", 0.1652, 274.2),
+                row("csv-groupby-mean", "polars", 0.0576, 149.3),
+                row("parquet-filter-agg", "polars", 0.0098, 84.9),
+            ]
+        );
+    }
+
+    #[test]
+    fn compares_our_thread_pool_with_each_engine_in_our_order() {
+        let ours = [
+            row("csv-groupby-mean", "dask-rs-threads", 0.5, 60.0),
+            row("csv-groupby-mean", "dask-rs-sync", 0.9, 40.0),
+            row("csv-filter-agg", "dask-rs-threads", 0.25, 55.5),
+            row("parquet-groupby-mean", "dask-rs-threads", 0.1, 30.0),
+            row("parquet-filter-agg", "dask-rs-threads", 0.08, 28.0),
+        ];
+        let theirs = [
+            row("csv-filter-agg", "polars", 0.0554, 140.6),
+            row("csv-groupby-mean", "pandas", 0.1652, 274.2),
+            row("csv-groupby-mean", "dask", 0.2668, 198.0),
+            row("csv-groupby-mean", "polars", 0.0576, 149.3),
+            row("csv-filter-agg", "dask", 0.2603, 213.9),
+            row("csv-filter-agg", "pandas", 0.1855, 324.2),
+            row("parquet-groupby-mean", "pandas", 0.1045, 288.2),
+            row("normal-mean-2e8", "dask", 1.0, 1.0),
+        ];
+        let table = comparison_table(&ours, &theirs).unwrap();
+        let expected = "\
+query                 ours s  ours MB  Dask s  Dask MB  pandas s  pandas MB  Polars s  Polars MB  Polars/ours  Dask/ours
+csv-groupby-mean       0.500     60.0   0.267      198     0.165        274     0.058        149        0.12x      0.53x
+csv-filter-agg         0.250     55.5   0.260      214     0.185        324     0.055        141        0.22x       1.0x
+parquet-groupby-mean   0.100     30.0       -        -     0.104        288         -          -            -          -
+";
+        assert_eq!(table, expected, "\n{table}");
+    }
+
+    #[test]
+    fn no_comparison_without_python_rows_for_our_thread_pool() {
+        let ours = [
+            row("csv-groupby-mean", "dask-rs-sync", 0.9, 40.0),
+            row("parquet-filter-agg", "dask-rs-threads", 0.08, 28.0),
+        ];
+        let theirs = [
+            row("csv-groupby-mean", "dask", 0.2668, 198.0),
+            row("parquet-filter-agg", "numpy", 1.0, 1.0),
+        ];
+        assert_eq!(comparison_table(&ours, &theirs), None);
+        assert_eq!(comparison_table(&[], &theirs), None);
+        assert_eq!(comparison_table(&ours, &[]), None);
+    }
+}
