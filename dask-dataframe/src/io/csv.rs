@@ -9,10 +9,12 @@
 //! start in its range); gzip and zstd files are one block each.
 //!
 //! **Each task** reopens its file from a serialized description ([`dask_io::Reopen`]),
-//! reads its block into one buffer and hands it to arrow-csv's push decoder, which
-//! tokenizes every field but builds arrays only for the projected columns — so a query
-//! that uses two of five columns parses two (the plan pushes its columns down into the
-//! scan, see `plan::optimize`).
+//! reads its block into one buffer and parses only the projected columns (the plan
+//! pushes a query's columns down into the scan, see `plan::optimize`): a block without
+//! quotes goes through the fast path (`csv_fast`: one SIMD scan for delimiters and line
+//! ends, the projected fields parsed in place, the others skipped), anything else
+//! through arrow-csv's push decoder, which tokenizes every field but builds arrays only
+//! for the projected columns.
 //!
 //! **When a block does not parse**, the task diagnoses it itself rather than passing on
 //! the decoder's message (which counts rows from the start of the block): it walks the
@@ -418,6 +420,11 @@ fn decode(
     bytes: &[u8],
     header: bool,
 ) -> std::result::Result<RecordBatch, arrow_schema::ArrowError> {
+    if let Some(batch) =
+        super::csv_fast::decode(&d.schema, &d.projection, d.delimiter, bytes, header)
+    {
+        return Ok(batch);
+    }
     let schema = Arc::new(d.schema.clone());
     let mut decoder = arrow_csv::ReaderBuilder::new(Arc::clone(&schema))
         .with_header(header)

@@ -6,5 +6,6 @@
 //! serialized description, so reads run unchanged in worker processes.
 
 pub(crate) mod csv;
+mod csv_fast;
 pub(crate) mod parquet;
 pub(crate) mod write;

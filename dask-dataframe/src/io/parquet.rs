@@ -36,9 +36,11 @@ use crate::partition::batch_value;
 use crate::plan::{Plan, Scan, postcard_bytes};
 use crate::scalar::ScalarValue;
 
-/// Rows per batch while a row group is read (the batches are joined into one
-/// partition).
+/// Rows per batch when a partition's row count is unknown.
 const READ_BATCH: usize = 64 * 1024;
+
+/// The most rows read as one batch (larger partitions are read in batches and joined).
+const MAX_BATCH: usize = 1 << 22;
 
 /// How to read Parquet files.
 #[derive(Clone, Debug, Default)]
@@ -456,10 +458,19 @@ fn read_parquet_op(args: Args) -> OpResult {
     let meta = load_metadata(&part.path)?;
     let file = File::open(&part.path).map_err(|e| fail(&e))?;
     let mask = ProjectionMask::roots(meta.parquet_schema(), d.projection.iter().copied());
+    // One batch for the whole partition: no second copy to join batches.
+    let rows: i64 = part
+        .row_groups
+        .iter()
+        .map(|&g| meta.metadata().row_group(g).num_rows())
+        .sum();
+    let batch_size = usize::try_from(rows)
+        .unwrap_or(READ_BATCH)
+        .clamp(1, MAX_BATCH);
     let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
         .with_row_groups(part.row_groups.clone())
         .with_projection(mask)
-        .with_batch_size(READ_BATCH)
+        .with_batch_size(batch_size)
         .build()
         .map_err(|e| fail(&e))?;
     let batches = reader
