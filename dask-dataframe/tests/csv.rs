@@ -427,6 +427,20 @@ fn empty_and_header_only_files_are_empty_partitions() {
 }
 
 #[test]
+fn a_byte_order_mark_is_not_part_of_the_first_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bom.csv");
+    std::fs::write(&p, b"\xef\xbb\xbfid,x\r\n1,2.5\r\n2,3.5\r\n".as_slice()).unwrap();
+    let df = read_csv(&p, CsvOptions::new()).unwrap();
+    assert_eq!(df.columns(), ["id", "x"]);
+    let want = batch(vec![
+        ("id", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef),
+        ("x", Arc::new(Float64Array::from(vec![2.5, 3.5]))),
+    ]);
+    check("bom and crlf", &df, &want);
+}
+
+#[test]
 fn quoted_fields_and_other_delimiters() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("q.tsv");

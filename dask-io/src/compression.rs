@@ -87,12 +87,19 @@ impl Compression {
 /// in nanoseconds, so that a rewritten file gives its readers new task names.
 pub fn file_stamp(path: &Path) -> Result<(u64, u64)> {
     let meta = std::fs::metadata(path).map_err(|e| io("reading the metadata of", path, e))?;
-    let modified = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as u64);
-    Ok((meta.len(), modified))
+    Ok((meta.len(), nanos(meta.modified().ok())))
+}
+
+/// A path's modification time in nanoseconds since 1970, or 0 when the file system does
+/// not say (what formats put in their descriptions so that a rewritten file gets new
+/// task names).
+pub fn modified_ns(path: &Path) -> u64 {
+    nanos(std::fs::metadata(path).and_then(|m| m.modified()).ok())
+}
+
+fn nanos(t: Option<std::time::SystemTime>) -> u64 {
+    t.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ mod reopen;
 mod staging;
 
 pub use blocks::{FileBlock, byte_ranges, split_files};
-pub use compression::{Compression, file_stamp};
+pub use compression::{Compression, file_stamp, modified_ns};
 pub use error::{Error, Result};
 pub use paths::{IntoPaths, PathSpec, resolve_paths};
 pub use reopen::{Reopen, description_arg, encode_description};

@@ -94,11 +94,7 @@ impl Hdf5Dataset {
         if dtype != T::DTYPE {
             return Err(format!("the dataset holds {dtype}, not {}", T::DTYPE).into());
         }
-        let modified_ns = std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as u64);
+        let modified_ns = dask_io::modified_ns(path);
         Ok(Hdf5Dataset {
             path: std::path::absolute(path)?,
             dataset: dataset.to_string(),

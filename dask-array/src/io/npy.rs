@@ -105,11 +105,7 @@ impl NpyFile {
             )
             .into());
         }
-        let modified_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as u64);
+        let modified_ns = dask_io::modified_ns(path);
         Ok(NpyFile {
             path: std::path::absolute(path)?,
             descr,

@@ -131,11 +131,7 @@ impl ZarrStore {
                 .into());
             }
         }
-        let modified_ns = std::fs::metadata(path.join("zarr.json"))
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as u64);
+        let modified_ns = dask_io::modified_ns(&path.join("zarr.json"));
         let store = ZarrStore {
             path: std::path::absolute(path)?,
             dtype: T::DTYPE,

@@ -629,6 +629,9 @@ fn first_line(prefix: &[u8]) -> Option<&[u8]> {
 
 /// The column names of a header line (or `column_1..` without a header).
 fn split_header(line: &[u8], delimiter: u8, header: bool) -> Vec<String> {
+    // A UTF-8 byte-order mark (what some spreadsheet exports begin with) is not part of
+    // the first column's name.
+    let line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
     let mut records = Records::new(line, delimiter);
     let fields = records.next_record().map(|(_, f)| f).unwrap_or_default();
     if header {
