@@ -415,8 +415,9 @@ impl DataFrame {
     }
 
     /// Applies a registered operation to every partition: it receives
-    /// `[partition, args...]` and returns a `RecordBatch` of `schema`. Runs on every
-    /// scheduler, worker processes included.
+    /// `[partition, args...]` and returns a `RecordBatch` of `schema` (made a value with
+    /// [`batch_value`](crate::batch_value)). Runs on every scheduler, worker processes
+    /// included.
     pub fn map_partitions_op(
         &self,
         schema: SchemaRef,
@@ -659,6 +660,23 @@ fn check_schema(
     }
     Ok(())
 }
+
+/// `[operation name, declared schema, partition, args...]`: the user's registered
+/// operation over `[partition, args...]`, its result checked against the schema.
+fn map_partitions_op(args: dask_graph::Args) -> dask_graph::OpResult {
+    let name = args.get::<String>(0)?.clone();
+    let declared: Schema = postcard::from_bytes(args.get::<Vec<u8>>(1)?)?;
+    let op = dask_graph::operation(&name)?;
+    let rest = dask_graph::Args::new(args.into_values().split_off(2));
+    let out = (op.func)(rest)?;
+    let batch = out
+        .get::<RecordBatch>()
+        .map_err(|e| format!("map_partitions_op: {name} returned {e}, not a RecordBatch"))?;
+    check_schema(batch, &declared)?;
+    Ok(out)
+}
+
+dask_graph::register_op!(pub(crate) MAP_PARTITIONS = "dataframe.map_partitions" => map_partitions_op);
 
 /// A frame is a collection of its partitions; computing concatenates them.
 impl Collection for DataFrame {

@@ -9,8 +9,10 @@ use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::StreamWriter;
 use dask_graph::{BoxError, Value, register_codec};
 
-/// A partition as a value, sized by the memory its buffers take.
-pub(crate) fn batch_value(batch: RecordBatch) -> Value {
+/// A partition as a graph value, sized by the memory its buffers take: what a
+/// registered function given to [`map_partitions_op`](crate::DataFrame::map_partitions_op)
+/// returns.
+pub fn batch_value(batch: RecordBatch) -> Value {
     let n = batch.get_array_memory_size();
     Value::with_nbytes(batch, n)
 }

@@ -451,9 +451,15 @@ pub(crate) fn materialize(plan: &Arc<Plan>, graph: &mut Graph) -> Arc<str> {
                         Task::new(op, vec![part])
                     }
                     PartitionFn::Registered { op, args, .. } => {
-                        let mut all = vec![part];
+                        // Through `dataframe.map_partitions`, which calls the user's
+                        // operation and checks what it returns against the schema.
+                        let mut all = vec![
+                            Arg::Literal(Value::new(op.name.to_string())),
+                            Arg::Literal(Value::new(postcard_bytes(plan.schema.as_ref()))),
+                            part,
+                        ];
                         all.extend(args.iter().cloned().map(Arg::Literal));
-                        Task::new(Op::Registered(op), all)
+                        Task::new(Op::Registered(&crate::frame::MAP_PARTITIONS), all)
                     }
                 };
                 layer.insert(plan.key(i), task);

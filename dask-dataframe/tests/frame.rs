@@ -974,3 +974,60 @@ fn frames_of_serde_rows() {
     let empty = dask_dataframe::from_rows(&none, 1).unwrap();
     assert_eq!(empty.columns(), ["user", "page", "seconds"]);
 }
+
+/// A registered per-partition function: `[partition, factor]` → the partition's `id`
+/// times `factor` as `scaled`.
+fn scale_ids(args: dask_graph::Args) -> dask_graph::OpResult {
+    let b = args.get::<RecordBatch>(0)?;
+    let factor = *args.get::<i64>(1)?;
+    let ids =
+        arrow_array::cast::AsArray::as_primitive::<arrow_array::types::Int64Type>(b.column(0));
+    let scaled: Int64Array = ids.iter().map(|v| v.map(|v| v * factor)).collect();
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "scaled",
+        DataType::Int64,
+        true,
+    )]));
+    Ok(dask_dataframe::batch_value(RecordBatch::try_new(
+        schema,
+        vec![Arc::new(scaled)],
+    )?))
+}
+
+dask_graph::register_op!(SCALE_IDS = "test.dataframe.scale_ids" => scale_ids);
+
+#[test]
+fn registered_map_partitions_run_on_every_scheduler() {
+    let (b, frames) = frames();
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "scaled",
+        DataType::Int64,
+        true,
+    )]));
+    let scaled: Int64Array = i64s(&b, "id").iter().map(|v| v.map(|v| v * 3)).collect();
+    let expected = batch(vec![("scaled", Arc::new(scaled) as ArrayRef)]);
+    for (how, df) in &frames {
+        let q = df.select_columns(&["id"]).unwrap().map_partitions_op(
+            Arc::clone(&schema),
+            &SCALE_IDS,
+            vec![dask_graph::Value::new(3i64)],
+        );
+        check(&format!("map_partitions_op over {how}"), &q, &expected);
+    }
+    // A declared schema the operation does not keep to is an error on every scheduler.
+    let wrong = Arc::new(Schema::new(vec![Field::new(
+        "other",
+        DataType::Float64,
+        true,
+    )]));
+    let q = frames[1]
+        .1
+        .map_partitions_op(wrong, &SCALE_IDS, vec![dask_graph::Value::new(3i64)]);
+    for (sched, s) in schedulers() {
+        let msg = q.compute(s).unwrap_err().to_string();
+        assert!(
+            msg.contains("map_partitions returned columns") && msg.contains("other"),
+            "{sched}: {msg}"
+        );
+    }
+}
