@@ -39,13 +39,22 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// A file that cannot be read as asked (schema inference, headers, footers), found
-    /// while building the frame.
+    /// A file that cannot be read as asked: found when the frame is built (headers,
+    /// schema inference, footers) or by the task reading it (a value that does not
+    /// parse, a ragged row).
     #[error("{}: {message}", .path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// What is wrong, and how to fix it where there is a way.
+        message: String,
+    },
+    /// A partition that could not be written to its file.
+    #[error("{}: {message}", .path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
         message: String,
     },
     /// Arrow refused something (building a batch, a kernel).
@@ -69,6 +78,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub(crate) fn invalid(op: impl Into<String>, message: impl Into<String>) -> Error {
     Error::Invalid {
         op: op.into(),
+        message: message.into(),
+    }
+}
+
+/// An [`Error::Read`] about `path`.
+pub(crate) fn read_error(path: &std::path::Path, message: impl Into<String>) -> Error {
+    Error::Read {
+        path: path.to_path_buf(),
         message: message.into(),
     }
 }

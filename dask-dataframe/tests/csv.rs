@@ -161,6 +161,32 @@ fn files_read_back_for_every_block_size() {
 }
 
 #[test]
+fn reads_of_one_file_cut_differently_compute_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = rows(200, 3);
+    write_files(dir.path(), &rows, 1, "");
+    let total: i64 = rows.iter().map(|r| r.id).sum();
+    let coarse = read_csv(dir.path(), CsvOptions::new()).unwrap();
+    let fine = read_csv(dir.path(), CsvOptions::new().blocksize(Some(500))).unwrap();
+    assert_ne!(coarse.npartitions(), fine.npartitions());
+    for (sched, s) in schedulers() {
+        let (a, b) = dask_graph::Collection::compute(
+            &(
+                coarse.col("id").unwrap().sum().unwrap(),
+                fine.col("id").unwrap().sum().unwrap(),
+            ),
+            s,
+        )
+        .unwrap();
+        assert_eq!(
+            (a.as_i64(), b.as_i64()),
+            (Some(total), Some(total)),
+            "{sched}"
+        );
+    }
+}
+
+#[test]
 fn gzip_and_zstd_files_are_one_partition_each() {
     for ext in [".gz", ".zst"] {
         let dir = tempfile::tempdir().unwrap();

@@ -345,17 +345,32 @@ fn comparison_table(ours: &[Row], dask: &[Row]) -> Option<String> {
 /// and NumPy's (`-` for a missing one) and the ratio of Dask's time to ours. `None`
 /// when there is no such row.
 fn array_comparison_table(ours: &[MeasuredRow], theirs: &[MeasuredRow]) -> Option<String> {
-    let header = [
+    engine_table(
         "workload",
-        "ours s",
-        "ours MB",
-        "Dask s",
-        "Dask MB",
-        "NumPy s",
-        "NumPy MB",
-        "Dask/ours",
-    ]
-    .map(String::from);
+        ours,
+        theirs,
+        &[("Dask", DASK_ARRAY_ENGINE), ("NumPy", NUMPY_ENGINE)],
+        &[("Dask", DASK_ARRAY_ENGINE)],
+    )
+}
+
+/// Our thread pool's rows next to other engines' rows of the same workloads: `first`
+/// heads the workload column; each of `engines` (a label and the engine's name in the
+/// rows) gets its seconds and peak MB, each of `ratios` its time over ours
+/// (`label/ours`). Workloads that no engine ran are left out; `None` if none is left.
+fn engine_table(
+    first: &str,
+    ours: &[MeasuredRow],
+    theirs: &[MeasuredRow],
+    engines: &[(&str, &str)],
+    ratios: &[(&str, &str)],
+) -> Option<String> {
+    let mut header = vec![first.to_string(), "ours s".into(), "ours MB".into()];
+    for (label, _) in engines {
+        header.push(format!("{label} s"));
+        header.push(format!("{label} MB"));
+    }
+    header.extend(ratios.iter().map(|(label, _)| format!("{label}/ours")));
     let find = |workload: &str, engine: &str| {
         theirs
             .iter()
@@ -365,29 +380,27 @@ fn array_comparison_table(ours: &[MeasuredRow], theirs: &[MeasuredRow]) -> Optio
         Some(row) => [format_figure(row.seconds), format_figure(row.peak_mb)],
         None => ["-".to_string(), "-".to_string()],
     };
-    let body: Vec<[String; 8]> = ours
+    let body: Vec<Vec<String>> = ours
         .iter()
         .filter(|our| our.engine == OUR_THREADS_ENGINE)
-        .filter_map(|our| {
-            let dask = find(&our.workload, DASK_ARRAY_ENGINE);
-            let numpy = find(&our.workload, NUMPY_ENGINE);
-            if dask.is_none() && numpy.is_none() {
-                return None;
+        .filter(|our| {
+            engines
+                .iter()
+                .any(|(_, e)| find(&our.workload, e).is_some())
+        })
+        .map(|our| {
+            let mut line = vec![our.workload.clone()];
+            line.extend(cells(Some(our)));
+            for (_, engine) in engines {
+                line.extend(cells(find(&our.workload, engine)));
             }
-            let [our_s, our_mb] = cells(Some(our));
-            let [dask_s, dask_mb] = cells(dask);
-            let [numpy_s, numpy_mb] = cells(numpy);
-            let ratio = dask.map_or("-".to_string(), |d| format_ratio(d.seconds, our.seconds));
-            Some([
-                our.workload.clone(),
-                our_s,
-                our_mb,
-                dask_s,
-                dask_mb,
-                numpy_s,
-                numpy_mb,
-                ratio,
-            ])
+            for (_, engine) in ratios {
+                line.push(
+                    find(&our.workload, engine)
+                        .map_or("-".to_string(), |r| format_ratio(r.seconds, our.seconds)),
+                );
+            }
+            line
         })
         .collect();
     if body.is_empty() {
@@ -398,22 +411,26 @@ fn array_comparison_table(ours: &[MeasuredRow], theirs: &[MeasuredRow]) -> Optio
 
 /// `header` and `body` as lines of columns two spaces apart, each as wide as its widest
 /// cell: the first `left` columns aligned to the left, the others to the right.
-fn aligned<const N: usize>(header: &[String; N], body: &[[String; N]], left: usize) -> String {
-    let lines: Vec<&[String; N]> = std::iter::once(header).chain(body).collect();
-    let widths: [usize; N] = std::array::from_fn(|column| {
-        lines
-            .iter()
-            .map(|line| line[column].chars().count())
-            .max()
-            .unwrap_or(0)
-    });
+fn aligned<R: AsRef<[String]>>(header: &[String], body: &[R], left: usize) -> String {
+    let lines: Vec<&[String]> = std::iter::once(header)
+        .chain(body.iter().map(AsRef::as_ref))
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|column| {
+            lines
+                .iter()
+                .map(|line| line.get(column).map_or(0, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut table = String::new();
     for line in lines {
         let cells: Vec<String> = line
             .iter()
-            .zip(widths)
+            .zip(&widths)
             .enumerate()
-            .map(|(column, (cell, width))| {
+            .map(|(column, (cell, &width))| {
                 if column < left {
                     format!("{cell:<width$}")
                 } else {

@@ -33,7 +33,7 @@ use dask_graph::{Arg, Args, BoxError, Node, OpResult, Value, register_op, tokeni
 use dask_io::{Compression, FileBlock, IntoPaths, Reopen, description_arg, file_stamp};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, read_error};
 use crate::frame::DataFrame;
 use crate::partition::batch_value;
 use crate::plan::{Plan, Scan, postcard_bytes};
@@ -46,6 +46,10 @@ pub const DEFAULT_SAMPLE: usize = 256 * 1024;
 
 /// Rows per batch the decoder builds before the partition's batches are joined.
 const DECODE_BATCH: usize = 64 * 1024;
+
+/// How much of each file after the first is read for its header (more only if the
+/// header is longer).
+const HEADER_PROBE: usize = 64 * 1024;
 
 /// The longest header line accepted (a header that long is surely not one).
 const MAX_HEADER: usize = 1 << 20;
@@ -177,11 +181,11 @@ pub fn read_csv(paths: impl IntoPaths, options: CsvOptions) -> Result<DataFrame>
     for p in &paths {
         let c = compression(p);
         let want = if sample.is_none() {
-            options.sample.max(MAX_HEADER.min(options.sample * 4))
+            options.sample
         } else {
-            MAX_HEADER
+            HEADER_PROBE
         };
-        let prefix = c.read_prefix(p, want)?;
+        let prefix = read_start(c, p, want)?;
         let header = first_line(&prefix).map(|line| split_header(line, delimiter, options.header));
         if header.is_none() && !prefix.is_empty() {
             return Err(read_error(
@@ -273,6 +277,8 @@ pub fn read_csv(paths: impl IntoPaths, options: CsvOptions) -> Result<DataFrame>
             .chain(options.parse_dates.iter().cloned())
             .collect(),
     };
+    // Everything that shapes the partitions: the columns, the parsing, the files as
+    // they are now, and how they are cut (block size and compression).
     let token = tokenize(
         "read-csv",
         &(
@@ -280,6 +286,7 @@ pub fn read_csv(paths: impl IntoPaths, options: CsvOptions) -> Result<DataFrame>
             delimiter,
             options.header,
             postcard_bytes(&stamps),
+            postcard_bytes(&blocks),
         ),
     );
     let scan = CsvScan::new(description, blocks.into(), token)?;
@@ -614,6 +621,16 @@ impl<'a> Records<'a> {
     }
 }
 
+/// The first `want` bytes of a file (fewer at its end), or up to [`MAX_HEADER`] when
+/// they hold no line end, so that the first line is whole.
+fn read_start(c: Compression, path: &Path, want: usize) -> Result<Vec<u8>> {
+    let prefix = c.read_prefix(path, want)?;
+    if prefix.len() < want || want >= MAX_HEADER || memchr::memchr(b'\n', &prefix).is_some() {
+        return Ok(prefix);
+    }
+    Ok(c.read_prefix(path, MAX_HEADER)?)
+}
+
 /// The first complete line of `prefix` (without its line end), if there is one; the
 /// whole prefix if it has no newline but is shorter than the header limit.
 fn first_line(prefix: &[u8]) -> Option<&[u8]> {
@@ -775,12 +792,5 @@ fn no_column(option: &str, column: &str, names: &[String]) -> Error {
         op: format!("read_csv({option})"),
         column: column.into(),
         available: names.join(", "),
-    }
-}
-
-fn read_error(path: &Path, message: impl Into<String>) -> Error {
-    Error::Read {
-        path: path.to_path_buf(),
-        message: message.into(),
     }
 }

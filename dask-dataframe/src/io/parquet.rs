@@ -29,7 +29,7 @@ use parquet::arrow::arrow_reader::{
 use parquet::file::metadata::ParquetMetaData;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, read_error};
 use crate::expr::{BinaryOp, Expr};
 use crate::frame::DataFrame;
 use crate::partition::batch_value;
@@ -194,18 +194,24 @@ pub fn read_parquet(paths: impl IntoPaths, options: ParquetOptions) -> Result<Da
 
 /// A file's footer with the Arrow schema, string columns normalised to `Utf8`.
 fn load_metadata(path: &Path) -> Result<ArrowReaderMetadata> {
+    Ok(open(path)?.1)
+}
+
+/// The file, opened, with its footer.
+fn open(path: &Path) -> Result<(File, ArrowReaderMetadata)> {
     let file = File::open(path).map_err(|e| read_error(path, format!("cannot open it: {e}")))?;
     let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
         .map_err(|e| read_error(path, format!("not a readable Parquet file: {e}")))?;
     let wanted = normalised(meta.schema());
     if wanted.fields() == meta.schema().fields() {
-        return Ok(meta);
+        return Ok((file, meta));
     }
-    ArrowReaderMetadata::try_new(
+    let meta = ArrowReaderMetadata::try_new(
         Arc::clone(meta.metadata()),
         ArrowReaderOptions::new().with_schema(wanted),
     )
-    .map_err(|e| read_error(path, format!("cannot read its string columns as Utf8: {e}")))
+    .map_err(|e| read_error(path, format!("cannot read its string columns as Utf8: {e}")))?;
+    Ok((file, meta))
 }
 
 /// The schema with large and view string and binary types replaced by the plain ones.
@@ -455,8 +461,7 @@ fn read_parquet_op(args: Args) -> OpResult {
             format!("reading row groups {:?}: {e}", part.row_groups),
         ))
     };
-    let meta = load_metadata(&part.path)?;
-    let file = File::open(&part.path).map_err(|e| fail(&e))?;
+    let (file, meta) = open(&part.path)?;
     let mask = ProjectionMask::roots(meta.parquet_schema(), d.projection.iter().copied());
     // One batch for the whole partition: no second copy to join batches.
     let rows: i64 = part
@@ -601,12 +606,5 @@ fn compare(stat: &ScalarValue, value: &ScalarValue) -> Option<std::cmp::Ordering
         (Date32(a), Date32(b)) => Some(a.cmp(b)),
         (Timestamp(a, u), Timestamp(b, v)) if u == v => Some(a.cmp(b)),
         _ => None,
-    }
-}
-
-fn read_error(path: &Path, message: impl Into<String>) -> Error {
-    Error::Read {
-        path: path.to_path_buf(),
-        message: message.into(),
     }
 }

@@ -188,7 +188,7 @@ fn write_part_op(args: Args) -> OpResult {
         .dir
         .join(format!("part.{index:05}.{}", target.format.extension()));
     let fail = |e: &dyn std::fmt::Display| -> dask_graph::BoxError {
-        Box::new(Error::Read {
+        Box::new(Error::Write {
             path: path.clone(),
             message: format!("writing partition {index}: {e}"),
         })

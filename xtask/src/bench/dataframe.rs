@@ -15,10 +15,7 @@
 
 use std::path::Path;
 
-use super::{
-    MeasuredRow, OUR_THREADS_ENGINE, REPORT_ENV, aligned, bench_args, format_figure, format_ratio,
-    parse_measured_rows, run_echoed,
-};
+use super::{MeasuredRow, REPORT_ENV, bench_args, engine_table, parse_measured_rows, run_echoed};
 use crate::datagen::{self, DataDirs, utf8};
 
 /// The benchmark whose report this is, relative to the workspace root.
@@ -110,65 +107,17 @@ pub(super) fn compare(root: &Path, python: &Path, ours: &Report) -> Result<(), S
 /// Dask's, pandas' and Polars' (`-` for a missing one) and the ratios of Polars' and
 /// Dask's times to ours. `None` when there is no such row.
 fn comparison_table(ours: &[MeasuredRow], theirs: &[MeasuredRow]) -> Option<String> {
-    let header = [
+    engine_table(
         "query",
-        "ours s",
-        "ours MB",
-        "Dask s",
-        "Dask MB",
-        "pandas s",
-        "pandas MB",
-        "Polars s",
-        "Polars MB",
-        "Polars/ours",
-        "Dask/ours",
-    ]
-    .map(String::from);
-    let find = |query: &str, engine: &str| {
-        theirs
-            .iter()
-            .find(|t| t.workload == query && t.engine == engine)
-    };
-    let cells = |row: Option<&MeasuredRow>| match row {
-        Some(row) => [format_figure(row.seconds), format_figure(row.peak_mb)],
-        None => ["-".to_string(), "-".to_string()],
-    };
-    let ratio = |row: Option<&MeasuredRow>, our: &MeasuredRow| {
-        row.map_or("-".to_string(), |r| format_ratio(r.seconds, our.seconds))
-    };
-    let body: Vec<[String; 11]> = ours
-        .iter()
-        .filter(|our| our.engine == OUR_THREADS_ENGINE)
-        .filter_map(|our| {
-            let dask = find(&our.workload, DASK_ENGINE);
-            let pandas = find(&our.workload, PANDAS_ENGINE);
-            let polars = find(&our.workload, POLARS_ENGINE);
-            if dask.is_none() && pandas.is_none() && polars.is_none() {
-                return None;
-            }
-            let [our_s, our_mb] = cells(Some(our));
-            let [dask_s, dask_mb] = cells(dask);
-            let [pandas_s, pandas_mb] = cells(pandas);
-            let [polars_s, polars_mb] = cells(polars);
-            Some([
-                our.workload.clone(),
-                our_s,
-                our_mb,
-                dask_s,
-                dask_mb,
-                pandas_s,
-                pandas_mb,
-                polars_s,
-                polars_mb,
-                ratio(polars, our),
-                ratio(dask, our),
-            ])
-        })
-        .collect();
-    if body.is_empty() {
-        return None;
-    }
-    Some(aligned(&header, &body, 1))
+        ours,
+        theirs,
+        &[
+            ("Dask", DASK_ENGINE),
+            ("pandas", PANDAS_ENGINE),
+            ("Polars", POLARS_ENGINE),
+        ],
+        &[("Polars", POLARS_ENGINE), ("Dask", DASK_ENGINE)],
+    )
 }
 
 #[cfg(test)]
