@@ -38,7 +38,7 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use criterion::{Criterion, criterion_group};
 use dask_dataframe::{
-    CsvOptions, DataFrame, ParquetOptions, col, count, lit, read_csv, read_parquet, sum,
+    CsvOptions, DataFrame, JoinHow, ParquetOptions, col, count, lit, read_csv, read_parquet, sum,
 };
 use dask_graph::testing::report::{
     BoxResult, child_request, measure_in_child, report_mode, time_and_report,
@@ -49,19 +49,88 @@ use dask_sched_threads::ThreadScheduler;
 /// Threads of the `dask-rs-threads` engine.
 const WORKERS: usize = 2;
 const ENGINES: [&str; 2] = ["dask-rs-threads", "dask-rs-sync"];
-const QUERIES: [&str; 4] = [
+const QUERIES: [&str; 12] = [
     "csv-groupby-mean",
     "csv-filter-agg",
     "parquet-groupby-mean",
     "parquet-filter-agg",
+    "merge-users",
+    "merge-large",
+    "sort-values",
+    "set-index",
+    "drop-duplicates",
+    "ltm-groupby",
+    "ltm-merge",
+    "ltm-sort",
 ];
+/// The engines of the larger-than-memory queries: threads with no limit and with a
+/// memory limit of 1 GiB.
+const LTM_ENGINES: [&str; 2] = ["dask-rs-threads", "dask-rs-threads-1g"];
 
 fn scheduler(engine: &str) -> BoxResult<Box<dyn Scheduler>> {
     match engine {
         "dask-rs-threads" => Ok(Box::new(ThreadScheduler::new(WORKERS)?)),
+        "dask-rs-threads-1g" => Ok(Box::new(
+            ThreadScheduler::new(WORKERS)?.with_memory_limit(1 << 30),
+        )),
         "dask-rs-sync" => Ok(Box::new(SyncScheduler)),
         other => Err(format!("no engine {other}").into()),
     }
+}
+
+/// The environment variable naming the directory a query's data is in.
+fn data_var(query: &str) -> &'static str {
+    if query.starts_with("csv") {
+        "DASK_BENCH_DATA"
+    } else if query.starts_with("ltm") {
+        "DASK_BENCH_LARGE"
+    } else if query == "merge-large" {
+        "DASK_BENCH_TABLES"
+    } else {
+        "DASK_BENCH_PARQUET"
+    }
+}
+
+/// A CSV table of the join tables' directory (a file, or a directory of parts).
+fn table(name: &str) -> BoxResult<DataFrame> {
+    let d = dir("DASK_BENCH_TABLES").ok_or("DASK_BENCH_TABLES names no directory")?;
+    let file = d.join(format!("{name}.csv"));
+    let spec = if file.is_file() {
+        file.display().to_string()
+    } else {
+        // The quick tables are named `*-100k` where the full ones are `*-10m`.
+        let prefix = name.split('-').next().unwrap_or(name);
+        let found = std::fs::read_dir(&d)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .find(|p| {
+                p.is_dir()
+                    && p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(&format!("{prefix}-")))
+            })
+            .ok_or_else(|| format!("no table {name} in {}", d.display()))?;
+        format!("{}/*.csv", found.display())
+    };
+    Ok(read_csv(spec.as_str(), CsvOptions::new())?)
+}
+
+/// Rows of every partition counted after each is computed whole (every column), as
+/// the Python side's `map_partitions(len)` does.
+fn length(df: &DataFrame, s: &dyn Scheduler) -> BoxResult<RecordBatch> {
+    let schema = Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+        "rows",
+        arrow_schema::DataType::Int64,
+        false,
+    )]));
+    let declared = Arc::clone(&schema);
+    let counts = df.map_partitions(schema, move |b: RecordBatch| {
+        RecordBatch::try_new(
+            Arc::clone(&declared),
+            vec![Arc::new(Int64Array::from(vec![b.num_rows() as i64])) as ArrayRef],
+        )
+    });
+    Ok(counts.compute(s)?)
 }
 
 fn dir(var: &str) -> Option<PathBuf> {
@@ -72,8 +141,12 @@ fn dir(var: &str) -> Option<PathBuf> {
 
 /// The frame a query reads.
 fn source(query: &str) -> BoxResult<DataFrame> {
-    if query.starts_with("csv") {
-        let d = dir("DASK_BENCH_DATA").ok_or("DASK_BENCH_DATA names no directory")?;
+    if query == "merge-large" {
+        return table("left-10m");
+    }
+    if query.starts_with("csv") || query.starts_with("ltm") {
+        let var = data_var(query);
+        let d = dir(var).ok_or_else(|| format!("{var} names no directory"))?;
         Ok(read_csv(
             format!("{}/*.csv", d.display()).as_str(),
             CsvOptions::new(),
@@ -95,6 +168,29 @@ fn run(query: &str, df: &DataFrame, s: &dyn Scheduler) -> BoxResult<RecordBatch>
     if let Some(q) = query.strip_suffix("-no-pushdown") {
         let all = df.map_partitions(df.schema(), Ok::<RecordBatch, dask_dataframe::Error>);
         return run(q, &all, s);
+    }
+    let out = match query {
+        "merge-users" => length(&df.merge(&table("users")?, ["user_id"], JoinHow::Inner)?, s)?,
+        "merge-large" => length(&df.merge(&table("right-10m")?, ["id"], JoinHow::Inner)?, s)?,
+        "sort-values" | "ltm-sort" => length(&df.sort_values(["value"], true)?, s)?,
+        "set-index" => length(&df.set_index("timestamp")?, s)?,
+        "drop-duplicates" => length(&df.drop_duplicates(["user_id", "name"])?, s)?,
+        "ltm-groupby" => length(&df.groupby(["id"])?.split_out(64).agg([sum("value")])?, s)?,
+        "ltm-merge" => length(&df.merge(&table("ids-10m")?, ["id"], JoinHow::Inner)?, s)?,
+        _ => RecordBatch::new_empty(Arc::new(arrow_schema::Schema::empty())),
+    };
+    if out.num_columns() > 0 {
+        let rows: i64 = out
+            .column(0)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .map(|a| a.values().iter().sum())
+            .unwrap_or(0);
+        if rows == 0 {
+            return Err(format!("{query}: no rows").into());
+        }
+        eprintln!("{query}: {rows} rows");
+        return Ok(out);
     }
     let out = if query.ends_with("groupby-mean") {
         df.groupby(["user_id"])?.col("value").mean()?.compute(s)?
@@ -127,17 +223,27 @@ fn report() -> BoxResult<()> {
         "{:<22} {:<16} {:>10} {:>12}",
         "query", "engine", "seconds", "peak_rss_mb"
     );
+    let only: Option<Vec<String>> = std::env::var("DASK_BENCH_QUERIES")
+        .ok()
+        .map(|v| v.split(',').map(String::from).collect());
     for q in QUERIES {
-        let var = if q.starts_with("csv") {
-            "DASK_BENCH_DATA"
-        } else {
-            "DASK_BENCH_PARQUET"
-        };
-        if dir(var).is_none() {
-            eprintln!("{q}: {var} names no directory; skipped");
+        if only.as_ref().is_some_and(|o| !o.iter().any(|x| x == q)) {
             continue;
         }
-        for engine in ENGINES {
+        let var = data_var(q);
+        let needs_tables = q.starts_with("merge") || q == "ltm-merge";
+        if dir(var).is_none() || (needs_tables && dir("DASK_BENCH_TABLES").is_none()) {
+            eprintln!("{q}: {var} (or DASK_BENCH_TABLES) names no directory; skipped");
+            continue;
+        }
+        let engines: &[&str] = if q.starts_with("ltm") {
+            &LTM_ENGINES
+        } else if q.starts_with("csv") || q.starts_with("parquet") {
+            &ENGINES
+        } else {
+            &ENGINES[..1]
+        };
+        for &engine in engines {
             let (seconds, peak) = measure_in_child(&exe, q, engine)?;
             println!("{q:<22} {engine:<16} {seconds:>10.4} {peak:>12.1}");
         }

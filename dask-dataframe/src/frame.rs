@@ -43,6 +43,10 @@ use crate::{GroupBy, Scalar, Series};
 pub struct DataFrame {
     plan: Arc<Plan>,
     optimized: Arc<OnceLock<Arc<Plan>>>,
+    /// The column `set_index` sorted the frame by, if this frame came from it.
+    index: Option<Arc<str>>,
+    /// Divisions learnt when the frame was persisted.
+    known: Option<Arc<crate::Divisions>>,
 }
 
 impl std::fmt::Debug for DataFrame {
@@ -61,7 +65,21 @@ impl DataFrame {
         DataFrame {
             plan,
             optimized: Arc::new(OnceLock::new()),
+            index: None,
+            known: None,
         }
+    }
+
+    /// The same frame with `column` as its index.
+    pub(crate) fn with_index(mut self, column: String) -> DataFrame {
+        self.index = Some(Arc::from(column));
+        self
+    }
+
+    /// The index column set by [`set_index`](DataFrame::set_index), if any (kept by
+    /// [`persist`](DataFrame::persist); other operations return frames without one).
+    pub fn index(&self) -> Option<&str> {
+        self.index.as_deref()
     }
 
     pub(crate) fn plan(&self) -> &Arc<Plan> {
@@ -152,7 +170,10 @@ impl DataFrame {
     /// (a Parquet read with [`ParquetOptions::index`](crate::ParquetOptions::index) whose
     /// statistics are in order); kept through filters and selects that keep the column.
     pub fn divisions(&self) -> Option<crate::Divisions> {
-        crate::plan::divisions(&self.plan)
+        match &self.known {
+            Some(d) => Some(d.as_ref().clone()),
+            None => crate::plan::divisions(&self.plan),
+        }
     }
 
     // -----------------------------------------------------------------------------------
@@ -232,7 +253,11 @@ impl DataFrame {
         self.step_select("with_column", exprs)
     }
 
-    fn existing<'a, S: AsRef<str>>(&self, op: &str, names: &'a [S]) -> Result<Vec<&'a str>> {
+    pub(crate) fn existing<'a, S: AsRef<str>>(
+        &self,
+        op: &str,
+        names: &'a [S],
+    ) -> Result<Vec<&'a str>> {
         names
             .iter()
             .map(|n| {
@@ -579,7 +604,7 @@ impl DataFrame {
     pub fn head(&self, n: usize, scheduler: &dyn Scheduler) -> Result<RecordBatch> {
         let plan = self.optimized();
         let mut graph = Graph::new();
-        materialize(plan, &mut graph);
+        dask_graph::building_for(scheduler, || materialize(plan, &mut graph));
         let mut parts = Vec::new();
         let mut rows = 0;
         for i in 0..plan.npartitions {
@@ -635,7 +660,7 @@ fn take_batch(v: Option<Value>, key: &Key) -> Result<RecordBatch> {
 }
 
 /// An error unless `b` has the columns and types of `declared`.
-fn check_schema(
+pub(crate) fn check_schema(
     b: &RecordBatch,
     declared: &Schema,
 ) -> std::result::Result<(), dask_graph::BoxError> {
@@ -712,13 +737,21 @@ impl Collection for DataFrame {
         let plan = self.optimized();
         let name = plan.name();
         let layer = values.data_layer(Arc::clone(&name), &plan.keys())?;
-        Ok(DataFrame::from_plan(Plan::new(
+        let known = match (&self.index, self.divisions()) {
+            (_, Some(d)) => Some(Arc::new(d)),
+            (Some(index), None) => crate::sort::divisions_of(&layer, index)?.map(Arc::new),
+            (None, None) => None,
+        };
+        let mut frame = DataFrame::from_plan(Plan::new(
             Kind::Graph {
                 graph: Graph::from_layers([layer]),
                 name,
             },
             Arc::clone(&self.plan.schema),
             self.plan.npartitions,
-        )))
+        ));
+        frame.index = self.index.clone();
+        frame.known = known;
+        Ok(frame)
     }
 }

@@ -64,17 +64,24 @@
 //! ```
 
 mod agg;
+mod apply;
+mod dedup;
 mod describe;
 mod error;
 mod expr;
 mod frame;
 mod io;
+mod join;
+mod kernels;
 mod map;
 pub(crate) mod partition;
 mod plan;
+mod repartition;
 mod rows;
 mod scalar;
 mod series;
+mod shuffle;
+mod sort;
 mod topn;
 
 pub use agg::{
@@ -83,6 +90,8 @@ pub use agg::{
 };
 pub use dask_graph::Collection;
 pub use dask_io::Compression;
+pub use dask_shuffle::Method as ShuffleMethod;
+pub use dedup::Keep;
 pub use describe::SKETCH_POINTS;
 pub use error::{Error, Result};
 pub use expr::{BinaryOp, DtExpr, DtPart, Expr, StrExpr, StrFunc, col, lit};
@@ -90,11 +99,14 @@ pub use frame::DataFrame;
 pub use io::csv::{CsvOptions, DEFAULT_BLOCKSIZE, DEFAULT_SAMPLE, read_csv};
 pub use io::parquet::{ParquetOptions, read_parquet};
 pub use io::write::{ParquetCompression, WriteOptions};
+pub use join::{DEFAULT_BROADCAST_THRESHOLD, JoinHow, JoinStrategy, MergeOptions};
 pub use partition::batch_value;
 pub use plan::Divisions;
+pub use repartition::Repartition;
 pub use rows::from_rows;
 pub use scalar::ScalarValue;
 pub use series::{GroupBy, GroupedColumn, Scalar, Series};
+pub use sort::SortOptions;
 
 /// A computed result as a text table (Arrow's pretty printer), what `print(df)` shows.
 pub fn pretty(batch: &arrow_array::RecordBatch) -> String {

@@ -27,6 +27,7 @@ use crate::agg::AggPlan;
 use crate::describe::Describe;
 use crate::map::{Step, select_schema};
 use crate::partition::batch_value;
+use crate::shuffle::ShuffleNode;
 use crate::topn::TopN;
 
 /// A source of partitions read by tasks (CSV, Parquet).
@@ -55,6 +56,11 @@ pub(crate) trait Scan: Send + Sync + std::fmt::Debug {
     }
     /// The task that reads partition `i`.
     fn task(&self, i: usize) -> Node;
+    /// About how many bytes the partitions take in memory, all together, if known
+    /// (what decides whether a shuffle goes through files).
+    fn estimated_bytes(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Known divisions: the frame is sorted by `column` across partitions, and partition `i`
@@ -84,6 +90,11 @@ pub(crate) fn divisions(plan: &Plan) -> Option<Divisions> {
                 }),
             });
             keeps.then_some(d)
+        }
+        Kind::Shuffle { spec, .. } => spec.divisions.clone(),
+        // A local sort keeps the partitions' ranges.
+        Kind::Zip { inputs, op, .. } if std::ptr::eq(*op, &crate::sort::SORT) => {
+            divisions(inputs.first()?)
         }
         _ => None,
     }
@@ -121,6 +132,31 @@ pub(crate) enum Kind {
         input: Arc<Plan>,
         spec: Arc<Describe>,
     },
+    /// Rows moved between partitions by key (see `shuffle`).
+    Shuffle {
+        input: Arc<Plan>,
+        spec: Arc<ShuffleNode>,
+    },
+    /// One task per output partition calling a registered operation as
+    /// `op(spec, inputs[0][i], inputs[1][i], ...)`; an input of one partition is given
+    /// to every task (a broadcast). Joins, local sorts and de-duplication.
+    Zip {
+        inputs: Vec<Arc<Plan>>,
+        op: &'static dask_graph::RegisteredOp,
+        spec: Arc<[u8]>,
+        /// For an operation whose output has its first input's columns (a sort, a
+        /// de-duplication): the columns of each input it reads besides those needed
+        /// downstream. `None` when it needs every column.
+        reads: Option<Vec<Vec<String>>>,
+    },
+    /// Consecutive partitions concatenated: output `j` holds the inputs `groups[j]`.
+    Coalesce {
+        input: Arc<Plan>,
+        groups: Arc<[std::ops::Range<usize>]>,
+    },
+    /// Each partition cut into `pieces` slices of about equal row counts (output
+    /// `i * pieces + j` is slice `j` of partition `i`).
+    SplitRows { input: Arc<Plan>, pieces: usize },
 }
 
 /// A function applied to each partition: a closure (in-process schedulers) or a
@@ -223,6 +259,20 @@ impl Plan {
                 Kind::Aggregate { input, agg } => agg.name(&input.name()),
                 Kind::TopN { input, spec } => spec.name(&input.name()),
                 Kind::Describe { input, spec } => spec.name(&input.name()),
+                Kind::Shuffle { input, spec } => spec.name(&input.name()),
+                Kind::Zip {
+                    inputs, op, spec, ..
+                } => {
+                    let names: Vec<String> = inputs.iter().map(|p| p.name().to_string()).collect();
+                    tokenize("zip", &(op.name, &**spec, names))
+                }
+                Kind::Coalesce { input, groups } => {
+                    let bounds: Vec<u64> = groups.iter().map(|g| g.end as u64).collect();
+                    tokenize("coalesce", &(&*input.name(), bounds))
+                }
+                Kind::SplitRows { input, pieces } => {
+                    tokenize("split-rows", &(&*input.name(), *pieces as u64))
+                }
             };
             Arc::from(name)
         }))
@@ -372,6 +422,91 @@ fn prune(plan: &Arc<Plan>, needed: &[&str]) -> Arc<Plan> {
                 plan.npartitions,
             )
         }
+        Kind::Shuffle { input, spec } => {
+            let mut cols: Vec<String> = needed.iter().map(|s| s.to_string()).collect();
+            for c in spec.columns() {
+                if !cols.contains(&c) {
+                    cols.push(c);
+                }
+            }
+            let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+            let input = prune(input, &cols);
+            let schema = Arc::clone(&input.schema);
+            Plan::new(
+                Kind::Shuffle {
+                    input,
+                    spec: Arc::clone(spec),
+                },
+                schema_subset(&plan.schema, &schema),
+                plan.npartitions,
+            )
+        }
+        Kind::Zip {
+            inputs,
+            op,
+            spec,
+            reads,
+        } => {
+            let inputs = inputs
+                .iter()
+                .enumerate()
+                .map(|(i, input)| {
+                    let all: Vec<&str> = input
+                        .schema
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().as_str())
+                        .collect();
+                    let cols: Vec<&str> = match reads {
+                        None => all,
+                        Some(reads) => all
+                            .into_iter()
+                            .filter(|c| needed.contains(c) || reads[i].iter().any(|r| r == c))
+                            .collect(),
+                    };
+                    prune(input, &cols)
+                })
+                .collect::<Vec<_>>();
+            // An operation that reads named columns passes its first input's on.
+            let schema = match (reads, inputs.first()) {
+                (Some(_), Some(first)) => schema_subset(&plan.schema, &first.schema),
+                _ => Arc::clone(&plan.schema),
+            };
+            Plan::new(
+                Kind::Zip {
+                    inputs,
+                    op,
+                    spec: Arc::clone(spec),
+                    reads: reads.clone(),
+                },
+                schema,
+                plan.npartitions,
+            )
+        }
+        Kind::Coalesce { input, groups } => {
+            let input = prune(input, needed);
+            let schema = schema_subset(&plan.schema, &input.schema);
+            Plan::new(
+                Kind::Coalesce {
+                    input,
+                    groups: Arc::clone(groups),
+                },
+                schema,
+                plan.npartitions,
+            )
+        }
+        Kind::SplitRows { input, pieces } => {
+            let input = prune(input, needed);
+            let schema = schema_subset(&plan.schema, &input.schema);
+            Plan::new(
+                Kind::SplitRows {
+                    input,
+                    pieces: *pieces,
+                },
+                schema,
+                plan.npartitions,
+            )
+        }
         Kind::TopN { input, spec } => {
             let mut cols: Vec<&str> = needed.to_vec();
             if !cols.contains(&spec.column.as_str()) {
@@ -386,6 +521,49 @@ fn prune(plan: &Arc<Plan>, needed: &[&str]) -> Arc<Plan> {
                 plan.npartitions,
             )
         }
+    }
+}
+
+/// The fields of `full` that `available` has, in `full`'s order: the schema of a
+/// node passing on its input's columns after the input was pruned.
+fn schema_subset(full: &SchemaRef, available: &SchemaRef) -> SchemaRef {
+    let fields: Vec<_> = full
+        .fields()
+        .iter()
+        .filter(|f| available.field_with_name(f.name()).is_ok())
+        .cloned()
+        .collect();
+    Arc::new(arrow_schema::Schema::new(fields))
+}
+
+/// About how many bytes the plan's partitions take in memory all together, if known:
+/// what decides whether its shuffles go through files.
+pub(crate) fn estimated_bytes(plan: &Plan) -> Option<u64> {
+    match &plan.kind {
+        Kind::Scan(scan) => scan.estimated_bytes(),
+        Kind::Data { batches, .. } => Some(
+            batches
+                .iter()
+                .map(|b| b.get_array_memory_size() as u64)
+                .sum(),
+        ),
+        Kind::Graph { .. } => None,
+        Kind::Map { input, .. }
+        | Kind::MapPartitions { input, .. }
+        | Kind::Shuffle { input, .. }
+        | Kind::Coalesce { input, .. }
+        | Kind::SplitRows { input, .. } => estimated_bytes(input),
+        Kind::Concat(inputs) | Kind::Zip { inputs, .. } => {
+            inputs.iter().map(|p| estimated_bytes(p)).sum()
+        }
+        Kind::Aggregate { input, agg } => {
+            if agg.split_out() > 1 {
+                estimated_bytes(input)
+            } else {
+                Some(0)
+            }
+        }
+        Kind::TopN { .. } | Kind::Describe { .. } => Some(0),
     }
 }
 
@@ -467,7 +645,13 @@ pub(crate) fn materialize(plan: &Arc<Plan>, graph: &mut Graph) -> Arc<str> {
         }
         Kind::Aggregate { input, agg } => {
             let input_name = materialize(input, graph);
-            agg.build(graph, &input_name, input.npartitions, &name);
+            agg.build(
+                graph,
+                &input_name,
+                input.npartitions,
+                &name,
+                estimated_bytes(input),
+            );
             return name;
         }
         Kind::Describe { input, spec } => {
@@ -479,6 +663,63 @@ pub(crate) fn materialize(plan: &Arc<Plan>, graph: &mut Graph) -> Arc<str> {
             let input_name = materialize(input, graph);
             spec.build(graph, &input_name, input.npartitions, &name);
             return name;
+        }
+        Kind::Shuffle { input, spec } => {
+            let input_name = materialize(input, graph);
+            spec.build(
+                graph,
+                &input_name,
+                input.npartitions,
+                &name,
+                &input.schema,
+                estimated_bytes(input),
+            );
+            return name;
+        }
+        Kind::Zip {
+            inputs, op, spec, ..
+        } => {
+            let names: Vec<Arc<str>> = inputs.iter().map(|p| materialize(p, graph)).collect();
+            let spec = Arg::Literal(Value::new(spec.to_vec()));
+            for i in 0..n {
+                let mut args = vec![spec.clone()];
+                for (input, input_name) in inputs.iter().zip(&names) {
+                    let j = if input.npartitions == 1 { 0 } else { i };
+                    args.push(Arg::Key(Key::block(input_name, &[j as u32])));
+                }
+                layer.task(plan.key(i), *op, args);
+            }
+        }
+        Kind::Coalesce { input, groups } => {
+            let input_name = materialize(input, graph);
+            let schema = Arg::Literal(Value::new(postcard_bytes(input.schema.as_ref())));
+            for (j, g) in groups.iter().enumerate() {
+                if g.len() == 1 {
+                    layer.alias(plan.key(j), Key::block(&input_name, &[g.start as u32]));
+                    continue;
+                }
+                let mut args = vec![schema.clone()];
+                args.extend(
+                    g.clone()
+                        .map(|i| Arg::Key(Key::block(&input_name, &[i as u32]))),
+                );
+                layer.task(plan.key(j), &crate::shuffle::CONCAT, args);
+            }
+        }
+        Kind::SplitRows { input, pieces } => {
+            let input_name = materialize(input, graph);
+            for i in 0..input.npartitions {
+                for j in 0..*pieces {
+                    layer.task(
+                        plan.key(i * pieces + j),
+                        &crate::repartition::SLICE,
+                        vec![
+                            Arg::Literal(Value::new(vec![j as u64, *pieces as u64])),
+                            Arg::Key(Key::block(&input_name, &[i as u32])),
+                        ],
+                    );
+                }
+            }
         }
     }
     graph.add_layer(layer);

@@ -302,6 +302,21 @@ impl GroupBy {
         }
     }
 
+    /// The grouped frame.
+    pub(crate) fn frame(&self) -> &DataFrame {
+        &self.frame
+    }
+
+    /// The key columns.
+    pub(crate) fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// Whether null keys are dropped.
+    pub(crate) fn dropna_flag(&self) -> bool {
+        self.dropna
+    }
+
     /// Whether rows with a null key are dropped (the default, as pandas) or form a group.
     pub fn dropna(mut self, dropna: bool) -> GroupBy {
         self.dropna = dropna;

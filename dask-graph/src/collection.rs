@@ -141,8 +141,10 @@ fn run<C: Collection + ?Sized>(
     callbacks: &dyn Callback,
 ) -> Result<Values> {
     let keys = what.keys();
+    let graph = crate::context::building_for(scheduler, || what.graph());
     let values =
-        crate::scheduler::compute_with(&what.graph(), &keys, scheduler, optimizations, callbacks)?;
+        crate::scheduler::compute_with(&graph, &keys, scheduler, optimizations, callbacks)?;
+    drop(graph);
     if values.len() != keys.len() {
         return Err(Error::Scheduler {
             scheduler: scheduler.name().to_string(),

@@ -50,6 +50,7 @@
 mod bytes;
 pub mod codec;
 mod collection;
+mod context;
 mod csr;
 pub mod dot;
 mod error;
@@ -74,6 +75,7 @@ mod wire;
 pub use bytes::{format_bytes, parse_bytes};
 pub use codec::{CODECS, Codec, Encoded, codec_by_name, codec_names};
 pub use collection::{Collection, Values};
+pub use context::{building_for, memory_limit_hint};
 pub use csr::Csr;
 pub use error::{BoxError, Error, Result};
 pub use graph::{Graph, GraphIndex, Layer};

@@ -29,6 +29,13 @@ pub trait Scheduler: Send + Sync {
 
     /// Runs `plan` and returns the values of its requested keys, in request order.
     fn execute(&self, plan: &Plan, callbacks: &dyn Callback) -> Result<Vec<Value>>;
+
+    /// How many bytes of results the scheduler keeps in memory at most, if it is
+    /// limited; graph builders read it through
+    /// [`memory_limit_hint`](crate::memory_limit_hint) to choose methods that fit.
+    fn memory_limit(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl<S: Scheduler + ?Sized> Scheduler for Arc<S> {
@@ -38,6 +45,9 @@ impl<S: Scheduler + ?Sized> Scheduler for Arc<S> {
     fn execute(&self, plan: &Plan, callbacks: &dyn Callback) -> Result<Vec<Value>> {
         (**self).execute(plan, callbacks)
     }
+    fn memory_limit(&self) -> Option<u64> {
+        (**self).memory_limit()
+    }
 }
 
 impl<S: Scheduler + ?Sized> Scheduler for &S {
@@ -46,6 +56,9 @@ impl<S: Scheduler + ?Sized> Scheduler for &S {
     }
     fn execute(&self, plan: &Plan, callbacks: &dyn Callback) -> Result<Vec<Value>> {
         (**self).execute(plan, callbacks)
+    }
+    fn memory_limit(&self) -> Option<u64> {
+        (**self).memory_limit()
     }
 }
 

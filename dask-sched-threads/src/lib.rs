@@ -287,6 +287,10 @@ impl Scheduler for ThreadScheduler {
     fn execute(&self, plan: &Plan, callbacks: &dyn Callback) -> Result<Vec<Value>> {
         self.execute_with_stats(plan, callbacks).0
     }
+
+    fn memory_limit(&self) -> Option<u64> {
+        self.memory_limit
+    }
 }
 
 impl std::fmt::Debug for ThreadScheduler {

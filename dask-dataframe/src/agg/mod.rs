@@ -13,9 +13,11 @@
 //!    from its sum and count, a standard deviation from count, mean and M2), sorted by
 //!    the keys as pandas sorts groupby results.
 //!
-//! With `split_out = k > 1` (for results with many groups) every partial batch is cut by
-//! a hash of its keys into `k` pieces and each piece has its own tree: the result has `k`
-//! partitions, each holding a disjoint set of groups, and no task ever holds all groups.
+//! With `split_out = k > 1` (for results with many groups) the partial batches go
+//! through the shared shuffle (`dask-shuffle`, staged in memory or through files when
+//! they are larger than memory allows) by a hash of their keys into `k` partitions, and
+//! each output partition merges and finishes its own groups: the result has `k`
+//! partitions holding disjoint sets of groups, and no task ever holds all groups.
 //!
 //! Nulls are skipped as pandas does (`skipna`), and so are NaNs in float columns (pandas
 //! reads both as missing). Rows with a null key are dropped unless `dropna(false)`.
@@ -373,6 +375,7 @@ impl AggPlan {
         input: &Arc<str>,
         npartitions: usize,
         name: &Arc<str>,
+        estimated_bytes: Option<u64>,
     ) {
         let spec = Arg::Literal(Value::new(self.bytes.clone()));
         let partial: Arc<str> = Arc::from(tokenize("aggregate-partial", &**name));
@@ -404,31 +407,17 @@ impl AggPlan {
             grow(graph, Arc::clone(name), partials);
             return;
         }
-        let k = self.split_out;
-        let mut outputs = Layer::with_capacity(Arc::clone(name), k);
-        for j in 0..k {
-            let piece: Arc<str> = Arc::from(tokenize("aggregate-split", &(&**name, j as u64)));
-            let mut layer = Layer::with_capacity(Arc::clone(&piece), npartitions);
-            let keys: Vec<Key> = partials
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let key = Key::block(&piece, &[i as u32]);
-                    let args = vec![
-                        spec.clone(),
-                        Arg::Literal(Value::new(vec![j as u64, k as u64])),
-                        Arg::Key(p.clone()),
-                    ];
-                    layer.task(key.clone(), &SPLIT, args);
-                    key
-                })
-                .collect();
-            graph.add_layer(layer);
-            let root: Arc<str> = Arc::from(tokenize("aggregate-out", &(&**name, j as u64)));
-            let root_key = grow(graph, root, keys);
-            outputs.alias(Key::block(name, &[j as u32]), root_key);
-        }
-        graph.add_layer(outputs);
+        // Many groups: the partial states go through the shared shuffle by a hash of
+        // their keys, and each output partition merges and finishes its own groups.
+        let shuffle = dask_shuffle::Shuffle::new(Arc::clone(name), self.split_out, &SPLIT, &FINISH)
+            .split_args(vec![
+                spec.clone(),
+                Arg::Literal(Value::new(self.split_out as u64)),
+            ])
+            .concat_args(vec![spec.clone()])
+            .estimated_bytes(estimated_bytes);
+        // `split_out` was checked when the plan was made.
+        let _ = shuffle.build(graph, &partials);
     }
 }
 
@@ -619,8 +608,8 @@ fn finish(spec: &Spec, parts: &[&RecordBatch]) -> Result<RecordBatch, ArrowError
     arrow_select::take::take_record_batch(&out, &order)
 }
 
-/// The rows of a state batch whose keys hash to piece `j` of `k`.
-fn split(spec: &Spec, j: u64, k: u64, b: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+/// The output partition (of `n`) of each row of a state batch: a hash of its keys.
+fn targets(spec: &Spec, n: u64, b: &RecordBatch) -> Result<Vec<u64>, ArrowError> {
     let converter = arrow_row::RowConverter::new(
         spec.keys
             .iter()
@@ -628,11 +617,10 @@ fn split(spec: &Spec, j: u64, k: u64, b: &RecordBatch) -> Result<RecordBatch, Ar
             .collect(),
     )?;
     let rows = converter.convert_columns(&key_columns(spec, b)?)?;
-    let mask: arrow_array::BooleanArray = rows
+    Ok(rows
         .iter()
-        .map(|r| Some(xxhash_rust::xxh3::xxh3_64(r.as_ref()) % k == j))
-        .collect();
-    arrow_select::filter::filter_record_batch(b, &mask)
+        .map(|r| xxhash_rust::xxh3::xxh3_64(r.as_ref()) % n)
+        .collect())
 }
 
 fn spec_arg(args: &Args) -> Result<Spec, dask_graph::BoxError> {
@@ -656,27 +644,41 @@ fn combine_op(args: Args) -> OpResult {
     Ok(batch_value(states(&spec, grouper, accs)?))
 }
 
+/// `[spec, states...]` (batches, or the pieces a shuffle gathered): the outputs.
 fn finish_op(args: Args) -> OpResult {
     let spec = spec_arg(&args)?;
-    Ok(batch_value(finish(&spec, &batches(&args, 1)?)?))
+    let parts = dask_shuffle::Pieces::flatten(args.into_values().into_iter().skip(1));
+    let batches = parts
+        .iter()
+        .map(|p| p.get::<RecordBatch>())
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(batch_value(finish(&spec, &batches)?))
 }
 
+/// `[spec, n, states, route]`: the state batch cut by the output partitions of its
+/// keys.
 fn split_op(args: Args) -> OpResult {
     let spec = spec_arg(&args)?;
-    let jk = args.get::<Vec<u64>>(1)?;
-    let (j, k) = match jk.as_slice() {
-        [j, k] if *k > 0 => (*j, *k),
-        _ => return Err(format!("a split takes [piece, pieces], got {jk:?}").into()),
-    };
-    Ok(batch_value(split(
-        &spec,
-        j,
-        k,
-        args.get::<RecordBatch>(2)?,
-    )?))
+    let n = (*args.get::<u64>(1)?).max(1);
+    let b = args.get::<RecordBatch>(2)?;
+    let route = *args.get::<dask_shuffle::Route>(3)?;
+    let pieces = route.rows_by_piece(targets(&spec, n, b)?);
+    let out = pieces
+        .into_iter()
+        .map(|rows| {
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            let idx = arrow_array::UInt32Array::from(rows);
+            Ok(Some(batch_value(arrow_select::take::take_record_batch(
+                b, &idx,
+            )?)))
+        })
+        .collect::<Result<Vec<_>, ArrowError>>()?;
+    Ok(Value::new(dask_shuffle::Pieces(out)))
 }
 
 register_op!(PARTIAL = "dataframe.agg.partial" => partial_op);
 register_op!(COMBINE = "dataframe.agg.combine" => combine_op);
 register_op!(FINISH = "dataframe.agg.finish" => finish_op);
-register_op!(SPLIT = "dataframe.agg.split" => split_op, cheap);
+register_op!(SPLIT = "dataframe.agg.split" => split_op);

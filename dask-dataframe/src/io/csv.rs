@@ -384,6 +384,23 @@ impl Scan for CsvScan {
         Some(Arc::new(scan))
     }
 
+    fn estimated_bytes(&self) -> Option<u64> {
+        // Arrow holds about what the text takes; compressed files expand about 4×.
+        let bytes: u64 = self
+            .blocks
+            .iter()
+            .map(|b| {
+                if b.compression.is_splittable() {
+                    b.block.end.saturating_sub(b.block.start)
+                } else {
+                    std::fs::metadata(&b.block.path).map_or(0, |m| 4 * m.len())
+                }
+            })
+            .sum();
+        let all = self.description.schema.fields().len().max(1) as u64;
+        Some(bytes * self.description.projection.len() as u64 / all)
+    }
+
     fn task(&self, i: usize) -> Node {
         let block = postcard_bytes(&self.blocks[i]);
         self.reopen.task([Arg::Literal(Value::new(block))])

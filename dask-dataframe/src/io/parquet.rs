@@ -435,6 +435,32 @@ impl Scan for ParquetScan {
         Some(crate::Divisions { column, boundaries })
     }
 
+    fn estimated_bytes(&self) -> Option<u64> {
+        // The uncompressed sizes of the column chunks read.
+        let names: Vec<&str> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
+        let mut bytes = 0u64;
+        for part in &self.source.parts {
+            let metadata = &self.source.files[part.file].metadata;
+            for &g in &part.row_groups {
+                for c in metadata.row_group(g).columns() {
+                    if c.column_path()
+                        .parts()
+                        .first()
+                        .is_some_and(|p| names.contains(&p.as_str()))
+                    {
+                        bytes += c.uncompressed_size().max(0) as u64;
+                    }
+                }
+            }
+        }
+        Some(bytes)
+    }
+
     fn task(&self, i: usize) -> Node {
         let part = &self.source.parts[i];
         let task = TaskPart {
