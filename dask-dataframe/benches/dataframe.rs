@@ -6,7 +6,21 @@
 //!
 //! * **csv-groupby-mean** / **parquet-groupby-mean**: `groupby(user_id).value.mean()`;
 //! * **csv-filter-agg** / **parquet-filter-agg**: `filter(value > 0).groupby(name)
-//!   .agg(count(value), sum(value))`.
+//!   .agg(count(value), sum(value))`;
+//!
+//! shuffles over the Parquet copy and the join tables (`DASK_BENCH_TABLES`), each
+//! counted partition by partition after computing every column, as the Python side's
+//! `map_partitions(len)` does:
+//!
+//! * **merge-users**: the daily rows merged with `users.csv` on `user_id` (broadcast);
+//! * **merge-large**: `left-10m` ⋈ `right-10m` on `id` (two 10 M-row tables, hash join);
+//! * **sort-values**, **set-index** (`timestamp`), **drop-duplicates** (`user_id, name`);
+//!
+//! and the larger-than-memory queries over `DASK_BENCH_LARGE` (3.7 GB of CSV), each
+//! with no limit (`dask-rs-threads`) and with a 1 GiB memory limit
+//! (`dask-rs-threads-1g`): **ltm-groupby** (`groupby(id).agg(sum(value))` with
+//! `split_out = 64`), **ltm-merge** (with the 10 M-row `ids-10m` on `id`) and
+//! **ltm-sort** (`sort_values(value)`). `DASK_BENCH_QUERIES=q,q` runs only those.
 //!
 //! Each figure is end to end: reading the headers or footers, building the frame and
 //! computing the result. Engines: `dask-rs-threads` is a [`ThreadScheduler`] with 2
@@ -19,10 +33,11 @@
 //! * `--workload csv-groupby-mean-no-pushdown --engine dask-rs-threads` (any query with
 //!   that suffix) measures one query with every column read, against which the
 //!   report's figure shows the gain of projection pushdown;
-//! * with `DASK_BENCH_REPORT=1`, `DASK_BENCH_DATA` naming the CSV directory and
-//!   `DASK_BENCH_PARQUET` the Parquet one (skipped if absent), it prints rows `query
-//!   engine seconds peak_rss_mb`, each measured in a child process of its own
-//!   ([`dask_graph::testing::report`]).
+//! * with `DASK_BENCH_REPORT=1`, `DASK_BENCH_DATA` naming the CSV directory,
+//!   `DASK_BENCH_PARQUET` the Parquet one, `DASK_BENCH_TABLES` the join tables and
+//!   `DASK_BENCH_LARGE` the large CSV files (a query whose data is absent is skipped),
+//!   it prints rows `query engine seconds peak_rss_mb`, each measured in a child
+//!   process of its own ([`dask_graph::testing::report`]).
 #![allow(clippy::unwrap_used)]
 
 // As Polars does (it ships jemalloc), the benchmark runs on a fast multi-threaded

@@ -70,6 +70,12 @@ impl DataFrame {
         }
     }
 
+    /// The same frame with divisions known from elsewhere (the sources' statistics).
+    pub(crate) fn with_known_divisions(mut self, divisions: crate::Divisions) -> DataFrame {
+        self.known = Some(Arc::new(divisions));
+        self
+    }
+
     /// The same frame with `column` as its index.
     pub(crate) fn with_index(mut self, column: String) -> DataFrame {
         self.index = Some(Arc::from(column));

@@ -54,6 +54,12 @@ pub(crate) trait Scan: Send + Sync + std::fmt::Debug {
     fn divisions(&self) -> Option<Divisions> {
         None
     }
+    /// The divisions along `column` if the source can tell that its partitions are
+    /// sorted by it and do not overlap (Parquet statistics), asked for or not.
+    fn divisions_on(&self, column: &str) -> Option<Divisions> {
+        let _ = column;
+        None
+    }
     /// The task that reads partition `i`.
     fn task(&self, i: usize) -> Node;
     /// About how many bytes the partitions take in memory, all together, if known
@@ -78,8 +84,22 @@ pub struct Divisions {
 /// The divisions a plan's output keeps: a scan's own, through row-wise steps that keep
 /// the column as it is (filters, and selects passing it through under its name).
 pub(crate) fn divisions(plan: &Plan) -> Option<Divisions> {
+    divisions_by(plan, &|scan| scan.divisions())
+}
+
+/// The divisions along `column` that the plan's sources can tell without computing
+/// (what lets a sort of already sorted data skip its shuffle).
+pub(crate) fn divisions_on(plan: &Plan, column: &str) -> Option<Divisions> {
+    divisions_by(plan, &|scan| scan.divisions_on(column)).filter(|d| d.column == column)
+}
+
+fn divisions_by(
+    plan: &Plan,
+    of_scan: &dyn Fn(&dyn Scan) -> Option<Divisions>,
+) -> Option<Divisions> {
+    let divisions = |p: &Plan| divisions_by(p, of_scan);
     match &plan.kind {
-        Kind::Scan(scan) => scan.divisions(),
+        Kind::Scan(scan) => of_scan(scan.as_ref()),
         Kind::Map { input, steps } => {
             let d = divisions(input)?;
             let keeps = steps.iter().all(|s| match s {
@@ -666,9 +686,20 @@ pub(crate) fn materialize(plan: &Arc<Plan>, graph: &mut Graph) -> Arc<str> {
         }
         Kind::Shuffle { input, spec } => {
             let input_name = materialize(input, graph);
+            // A range shuffle samples its keys from a read of their columns only: the
+            // whole partitions are read again when the boundaries are known, instead
+            // of waiting in memory for them.
+            let sampled = match &spec.by {
+                crate::shuffle::By::Range(keys) => {
+                    let cols: Vec<&str> = keys.iter().map(|k| k.column.as_str()).collect();
+                    Some(materialize(&prune(input, &cols), graph))
+                }
+                _ => None,
+            };
             spec.build(
                 graph,
                 &input_name,
+                sampled.as_ref().unwrap_or(&input_name),
                 input.npartitions,
                 &name,
                 &input.schema,

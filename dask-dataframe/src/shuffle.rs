@@ -91,11 +91,15 @@ impl ShuffleNode {
         )
     }
 
-    /// Adds the layers; the output partitions are `(name, i)`.
+    /// Adds the layers; the output partitions are `(name, i)`. A range shuffle samples
+    /// the partitions of `sampled` (the input, or a read of its key columns only).
+    // Internal: each argument is a distinct fact of the plan node.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn build(
         &self,
         graph: &mut Graph,
         input: &Arc<str>,
+        sampled: &Arc<str>,
         n_in: usize,
         name: &Arc<str>,
         schema: &SchemaRef,
@@ -104,7 +108,10 @@ impl ShuffleNode {
         let inputs: Vec<Key> = (0..n_in).map(|i| Key::block(input, &[i as u32])).collect();
         let mut split_args = vec![Arg::Literal(Value::new(self.bytes.clone()))];
         if let By::Range(keys) = &self.by {
-            let boundaries = boundaries_layers(graph, name, &inputs, keys, self.npartitions);
+            let samples: Vec<Key> = (0..n_in)
+                .map(|i| Key::block(sampled, &[i as u32]))
+                .collect();
+            let boundaries = boundaries_layers(graph, name, &samples, keys, self.npartitions);
             split_args.push(Arg::Key(boundaries));
         }
         let shuffle = Shuffle::new(Arc::clone(name), self.npartitions, &SPLIT, &CONCAT)
@@ -350,8 +357,9 @@ fn align(b: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, BoxError> {
 /// The name of the weight column of a sample.
 const WEIGHT: &str = "__dask_weight";
 
-/// `[sort keys, rows, partition]`: `rows` evenly spaced rows of the sorted key columns,
-/// and each one's weight (the rows it stands for).
+/// `[sort keys, rows, partition]`: `rows` evenly spaced rows of the key columns (a
+/// systematic sample; the boundaries task sorts them all), and each one's weight (the
+/// rows it stands for).
 fn sample_op(args: Args) -> OpResult {
     let keys: Vec<SortKey> = postcard::from_bytes(args.get::<Vec<u8>>(0)?)?;
     let per = *args.get::<u64>(1)? as usize;
@@ -363,10 +371,9 @@ fn sample_op(args: Args) -> OpResult {
         .collect::<Result<Vec<_>, _>>()?;
     let projected = batch.project(&indices)?;
     let n = projected.num_rows();
-    let sorted = sort_batch(&projected, &keys)?;
     let take = per.min(n);
     let idx: UInt32Array = (0..take).map(|i| (i * n / take.max(1)) as u32).collect();
-    let sample = arrow_select::take::take_record_batch(&sorted, &idx)?;
+    let sample = arrow_select::take::take_record_batch(&projected, &idx)?;
     let weight = n as f64 / take.max(1) as f64;
     let mut fields: Vec<Field> = sample
         .schema()

@@ -137,9 +137,12 @@ impl DataFrame {
             .collect();
         let n = options.npartitions.unwrap_or(self.npartitions()).max(1);
         let plan = self.plan();
-        let already = self
+        // Partitions already in order on the first key need only sorting within.
+        let known = self
             .divisions()
-            .is_some_and(|d| d.column == by[0] && ascending[0]);
+            .filter(|d| d.column == by[0])
+            .or_else(|| crate::plan::divisions_on(plan, &by[0]));
+        let already = known.is_some() && ascending[0];
         let input = if already && options.npartitions.is_none() {
             Arc::clone(plan)
         } else {
@@ -155,7 +158,7 @@ impl DataFrame {
         };
         let npartitions = input.npartitions;
         let schema = Arc::clone(&plan.schema);
-        Ok(DataFrame::from_plan(Plan::new(
+        let sorted = DataFrame::from_plan(Plan::new(
             Kind::Zip {
                 inputs: vec![input],
                 op: &SORT,
@@ -164,14 +167,21 @@ impl DataFrame {
             },
             schema,
             npartitions,
-        )))
+        ));
+        Ok(
+            match known.filter(|_| already && options.npartitions.is_none()) {
+                Some(d) => sorted.with_known_divisions(d),
+                None => sorted,
+            },
+        )
     }
 
     /// The frame sorted by `column`, which becomes its index: partitions hold
     /// consecutive ranges of it. The ranges are chosen when the graph runs (from a
     /// sample), so [`divisions`](DataFrame::divisions) become known once the frame is
-    /// [`persist`](DataFrame::persist)ed; a frame whose divisions on `column` are known
-    /// already is only sorted within its partitions.
+    /// [`persist`](DataFrame::persist)ed. A frame already in order on `column` (known
+    /// divisions, or Parquet statistics showing partitions that do not overlap) is only
+    /// sorted within its partitions, and its divisions are known at once.
     pub fn set_index(&self, column: impl Into<String>) -> Result<DataFrame> {
         let column = column.into();
         let sorted = self.sort_values([column.clone()], true)?;

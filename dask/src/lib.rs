@@ -90,7 +90,8 @@ pub mod prelude {
     };
     pub use dask_array::{Array, Reduce};
     pub use dask_dataframe::{
-        CsvOptions, DataFrame, ParquetOptions, col, lit, read_csv, read_parquet,
+        CsvOptions, DataFrame, JoinHow, MergeOptions, ParquetOptions, col, lit, read_csv,
+        read_parquet,
     };
     pub use dask_delayed::{Delayed, delayed, value};
     pub use dask_graph::{

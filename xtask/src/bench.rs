@@ -24,12 +24,15 @@
 //!    one alone if it took over 20 s). Its rows are `workload engine seconds peak_rss_mb`
 //!    ([`parse_measured_rows`]).
 //! 5. `dask-dataframe/benches/dataframe.rs`, once it exists (until then the report is
-//!    skipped with a note): dataframe queries — group-by means and filtered
-//!    aggregations — over the daily CSV files of `cargo xtask datagen` and their Parquet
-//!    copy, which are generated first (the quick data set with `--quick`; instant when
-//!    they are there) and named to the benchmark by `DASK_BENCH_DATA` and
-//!    `DASK_BENCH_PARQUET`. Its rows are `query engine seconds peak_rss_mb`, in the
-//!    array report's format ([`dataframe`]).
+//!    skipped with a note): dataframe queries — group-by means, filtered aggregations,
+//!    merges, sorts, `set_index`, `drop_duplicates` and the larger-than-memory `ltm-*`
+//!    queries — over the files of `cargo xtask datagen` (the daily CSV files, their
+//!    Parquet copy and the join tables), which are generated first (the quick data set
+//!    with `--quick`; instant when they are there), and over the larger-than-memory set
+//!    of `cargo xtask datagen --large` if it was made (never here). They are named to the
+//!    benchmark by `DASK_BENCH_DATA`, `DASK_BENCH_PARQUET`, `DASK_BENCH_TABLES` and
+//!    `DASK_BENCH_LARGE`. Its rows are `query engine seconds peak_rss_mb`, in the array
+//!    report's format ([`dataframe`]).
 //!
 //! With `--compare`, Python runs the same workloads too, in a virtual environment with
 //! [`PYREF_REQUIREMENTS`] (dask, numpy, pandas, Polars, pyarrow) created at
@@ -43,9 +46,10 @@
 //!   and peak MB of our thread pool, Dask and NumPy with the ratio Dask / ours is printed
 //!   ([`array_comparison_table`]);
 //! * `xtask/compare/dask_dataframe.py` prints rows in the dataframe report's format for
-//!   Dask, pandas and Polars on the same files, and a table of the seconds and peak MB of
-//!   our thread pool and of each of them, with the ratios Polars / ours and Dask / ours,
-//!   is printed ([`dataframe`]).
+//!   Dask, pandas and Polars on the same files, with the same query names (the `ltm-*`
+//!   ones under a 1 GiB memory limit, without pandas), and a table of the seconds and
+//!   peak MB of our thread pool and of each of them, with the ratios Polars / ours and
+//!   Dask / ours, is printed for the queries both sides ran ([`dataframe`]).
 //!
 //! Without `--compare` no Python is needed.
 

@@ -19,10 +19,14 @@
 //!   thread-pool workloads, Dask and NumPy on the array ones and Dask, pandas and Polars
 //!   on the dataframe queries (in a virtual environment it creates at `target/pyref`) and
 //!   prints the figures side by side.
-//! * `datagen [--quick] [--out DIR]` — writes the dataframe benchmark's input: a CSV file
-//!   per day of 2015 of 100,000 rows each (1.7 GB) into `target/data/daily-csv/`
-//!   (`--quick`: 12 files into `target/data/daily-csv-quick/`), then their Parquet copy
-//!   if `dask-dataframe` has its `to_parquet` example; instant when the files are there.
+//! * `datagen [--quick | --large] [--out DIR]` — writes the dataframe benchmark's input:
+//!   a CSV file per day of 2015 of 100,000 rows each (1.7 GB) into
+//!   `target/data/daily-csv/` (`--quick`: 12 files into `target/data/daily-csv-quick/`),
+//!   the join tables (a 10,000-row users table, 10M-row left, right and ids tables;
+//!   100,000 rows with `--quick`) into `target/data/tables/` (`tables-quick/`), then the
+//!   daily files' Parquet copy if `dask-dataframe` has its `to_parquet` example;
+//!   `--large` writes only the larger-than-memory set, 365 files of 210,000 rows
+//!   (3.7 GB), into `target/data/large-csv/`. Instant when the files are there.
 //! * `tidy` — repository hygiene: crate roots start with a `//!` doc comment, the README
 //!   states [`TEST_COMMAND`], no source file contains a leftover debugging macro, and
 //!   `ARCHITECTURE.md` names exactly the files that exist and the files using `unsafe`
@@ -62,8 +66,10 @@ enum Command {
     },
     /// Generate the dataframe benchmark's data.
     Datagen {
-        /// 12 daily files instead of 365.
+        /// 12 daily files instead of 365, and smaller tables.
         quick: bool,
+        /// The larger-than-memory set instead of the daily files and tables.
+        large: bool,
         /// Where to write the CSV files instead of `target/data/daily-csv[-quick]`.
         out: Option<PathBuf>,
     },
@@ -88,12 +94,16 @@ commands:
                   also runs Python Dask, NumPy, pandas and Polars on the same workloads
                   (installing them into target/pyref on first use) and prints the figures
                   side by side
-  datagen [--quick] [--out DIR]
+  datagen [--quick | --large] [--out DIR]
                   write the dataframe benchmark's data: 365 daily CSV files of 100,000
-                  rows (1.7 GB) into target/data/daily-csv, then their Parquet copy
-                  into target/data/daily-parquet if dask-dataframe can make it
-                  (--quick: 12 files, into the -quick directories; --out: the CSV
-                  directory); does nothing when the files are already there
+                  rows (1.7 GB) into target/data/daily-csv, join tables (users,
+                  10M-row left/right/ids) into target/data/tables, then the daily
+                  files' Parquet copy into target/data/daily-parquet if dask-dataframe
+                  can make it
+                  (--quick: 12 files and 100k-row tables, into the -quick directories;
+                  --large: only the larger-than-memory set, 365 files of 210,000 rows
+                  (3.7 GB), into target/data/large-csv; --out: the CSV directory);
+                  does nothing when the files are already there
   tidy            check crate docs, the README's test command, leftover dbg!/todo!,
                   that ARCHITECTURE.md names the files and the unsafe code as they are
   help            print this message
@@ -129,12 +139,16 @@ fn parse_args<S: AsRef<str>>(args: &[S]) -> Result<Command, String> {
             Ok(Command::Bench { quick, compare })
         }
         "datagen" => {
-            let (mut quick, mut out) = (false, None);
+            let (mut quick, mut large, mut out) = (false, false, None);
             let mut options = rest.into_iter();
             while let Some(arg) = options.next() {
                 let dir = match arg {
                     "--quick" => {
                         quick = true;
+                        continue;
+                    }
+                    "--large" => {
+                        large = true;
                         continue;
                     }
                     "--out" => options
@@ -152,7 +166,10 @@ fn parse_args<S: AsRef<str>>(args: &[S]) -> Result<Command, String> {
                     return Err("`--out` given twice".to_string());
                 }
             }
-            Ok(Command::Datagen { quick, out })
+            if quick && large {
+                return Err("`--quick` and `--large` ask for different data sets: give one".into());
+            }
+            Ok(Command::Datagen { quick, large, out })
         }
         other => Err(format!("unknown command `{other}`")),
     }
@@ -181,7 +198,10 @@ fn main() -> ExitCode {
         }
         Command::Ci => ci::run(&root),
         Command::Bench { quick, compare } => bench::run(&root, quick, compare),
-        Command::Datagen { quick, out } => datagen::run(&root, quick, out.as_deref()).map(drop),
+        Command::Datagen {
+            large: true, out, ..
+        } => datagen::run_large(&root, out.as_deref()).map(drop),
+        Command::Datagen { quick, out, .. } => datagen::run(&root, quick, out.as_deref()).map(drop),
         Command::Tidy => tidy::run(&root),
     };
     match result {
@@ -250,9 +270,22 @@ mod tests {
         let datagen = |quick, out: Option<&str>| {
             Ok(Command::Datagen {
                 quick,
+                large: false,
                 out: out.map(PathBuf::from),
             })
         };
+        let large = |out: Option<&str>| {
+            Ok(Command::Datagen {
+                quick: false,
+                large: true,
+                out: out.map(PathBuf::from),
+            })
+        };
+        assert_eq!(parse_args(&["datagen", "--large"]), large(None));
+        assert_eq!(
+            parse_args(&["datagen", "--large", "--out=/tmp/big"]),
+            large(Some("/tmp/big"))
+        );
         assert_eq!(parse_args(&["datagen"]), datagen(false, None));
         assert_eq!(parse_args(&["datagen", "--quick"]), datagen(true, None));
         assert_eq!(
@@ -280,6 +313,8 @@ mod tests {
         assert!(err.contains("twice"), "{err}");
         let err = parse_args(&["datagen", "--compare"]).unwrap_err();
         assert!(err.contains("--compare"), "{err}");
+        let err = parse_args(&["datagen", "--quick", "--large"]).unwrap_err();
+        assert!(err.contains("--large"), "{err}");
         let err = parse_args(&["datagen", "somewhere"]).unwrap_err();
         assert!(err.contains("somewhere"), "{err}");
     }
@@ -302,7 +337,7 @@ mod tests {
         for cmd in ["ci", "bench", "datagen", "tidy", "help"] {
             assert!(USAGE.contains(&format!("\n  {cmd} ")), "{cmd}");
         }
-        assert!(USAGE.contains("datagen [--quick] [--out DIR]"));
+        assert!(USAGE.contains("datagen [--quick | --large] [--out DIR]"));
     }
 
     #[test]

@@ -384,7 +384,11 @@ impl Scan for ParquetScan {
     }
 
     fn divisions(&self) -> Option<crate::Divisions> {
-        let column = self.source.index.clone()?;
+        self.divisions_on(self.source.index.as_deref()?)
+    }
+
+    fn divisions_on(&self, column: &str) -> Option<crate::Divisions> {
+        let column = column.to_string();
         if self.pruned.is_some()
             || !self
                 .projection

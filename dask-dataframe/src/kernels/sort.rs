@@ -91,6 +91,11 @@ pub(crate) fn range_partition(
     if boundaries.num_rows() == 0 {
         return Ok(vec![0; batch.num_rows()]);
     }
+    if let ([column], [bound], [key]) = (columns.as_slice(), bounds.as_slice(), keys)
+        && let Some(ranges) = primitive_ranges(column, bound, key)
+    {
+        return Ok(ranges);
+    }
     let converter = converter_for(&columns, keys)?;
     let rows = converter.convert_columns(&columns)?;
     let bound_rows = converter.convert_columns(&bounds)?;
@@ -117,6 +122,71 @@ fn check_len(len: usize) -> Result<(), ArrowError> {
         )));
     }
     Ok(())
+}
+
+/// [`range_partition`] of one `Float64` or 64-bit integer-like key (integers,
+/// timestamps, dates) with boundaries free of nulls, by comparing native values (the
+/// key columns come with NaN made null); `None` for anything else.
+fn primitive_ranges(column: &ArrayRef, bound: &ArrayRef, key: &SortKey) -> Option<Vec<u32>> {
+    if bound.null_count() > 0 {
+        return None;
+    }
+    let missing = if key.nulls_first {
+        0
+    } else {
+        bound.len() as u32
+    };
+    match column.data_type() {
+        DataType::Float64 => {
+            let c = column.as_primitive::<Float64Type>();
+            let b = bound.as_primitive::<Float64Type>().values();
+            search(c.values(), c.nulls(), b, key.ascending, missing)
+        }
+        DataType::Int64 | DataType::Timestamp(..) | DataType::Date64 => {
+            let as_i64 =
+                |a: &ArrayRef| cast_with_options(a, &DataType::Int64, &CastOptions::default()).ok();
+            let (c, b) = (as_i64(column)?, as_i64(bound)?);
+            let c = c.as_primitive::<arrow_array::types::Int64Type>();
+            let b = b.as_primitive::<arrow_array::types::Int64Type>().values();
+            search(c.values(), c.nulls(), b, key.ascending, missing)
+        }
+        _ => None,
+    }
+}
+
+/// For each value, how many boundaries sort at or before it (`missing` for nulls);
+/// `None` when the boundaries are out of order (the general path reports it).
+fn search<T: PartialOrd + Copy>(
+    values: &[T],
+    nulls: Option<&NullBuffer>,
+    bounds: &[T],
+    ascending: bool,
+    missing: u32,
+) -> Option<Vec<u32>> {
+    let ordered = bounds.windows(2).all(|w| {
+        if ascending {
+            w[0] <= w[1]
+        } else {
+            w[0] >= w[1]
+        }
+    });
+    if !ordered {
+        return None;
+    }
+    let out = values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if nulls.is_some_and(|n| n.is_null(i)) {
+                missing
+            } else if ascending {
+                bounds.partition_point(|&b| b <= v) as u32
+            } else {
+                bounds.partition_point(|&b| b >= v) as u32
+            }
+        })
+        .collect();
+    Some(out)
 }
 
 /// The sort options of `key`.

@@ -4,16 +4,31 @@
 //! The report runs only once `dask-dataframe/benches/dataframe.rs` exists; until then it
 //! is skipped with a note. It first generates the data (`cargo xtask datagen`, quick
 //! with `--quick`: instant when the files are already there), then runs
-//! `cargo bench -p dask-dataframe --bench dataframe` with `DASK_BENCH_REPORT=1`,
-//! [`DATA_ENV`] naming the CSV directory and [`PARQUET_ENV`] the Parquet one (which may
-//! not exist). Its rows are `query engine seconds peak_rss_mb` (engines `dask-rs-threads`
-//! and `dask-rs-sync`), parsed like the array report's ([`parse_measured_rows`]).
+//! `cargo bench -p dask-dataframe --bench dataframe` with `DASK_BENCH_REPORT=1` and the
+//! data's directories in the environment:
 //!
-//! The comparison runs [`SCRIPT`] on the same two directories. Its rows have the same
-//! format, for the engines `dask`, `pandas` and `polars`; [`comparison_table`] lines
-//! them up with our thread pool's.
+//! * [`DATA_ENV`]: the daily CSV files;
+//! * [`PARQUET_ENV`]: their Parquet copy (which may not exist);
+//! * [`TABLES_ENV`]: the join tables (`users.csv`, `left-*/`, `right-*/`, `ids-*/`; see
+//!   `datagen/tables.rs`);
+//! * [`LARGE_ENV`]: the larger-than-memory CSV files for the `ltm-*` queries: without
+//!   `--quick`, `target/data/large-csv` if `cargo xtask datagen --large` has made it
+//!   (it is never generated here: 3.7 GB; without it the variable is not set and a note
+//!   says so); with `--quick`, the quick daily CSV files stand in for it (their ids are
+//!   the ones the quick `ids-100k` table picks from).
+//!
+//! Its rows are `query engine seconds peak_rss_mb` (engines `dask-rs-threads` and
+//! `dask-rs-sync`), parsed like the array report's ([`parse_measured_rows`]).
+//!
+//! The comparison runs [`SCRIPT`] on the same directories (`CSV_DIR PARQUET_DIR --tables
+//! DIR [--large DIR]`). Its rows have the same format, for the engines `dask`, `pandas`
+//! and `polars`, and the same query names (`csv-groupby-mean`, ..., `merge-users`,
+//! `merge-large`, `sort-values`, `set-index`, `drop-duplicates`, `ltm-groupby`,
+//! `ltm-merge`, `ltm-sort`); a run that failed under the script's memory limit is a row
+//! with `nan` seconds, which the parser skips. [`comparison_table`] lines up the
+//! queries both sides have with our thread pool's.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{MeasuredRow, REPORT_ENV, bench_args, engine_table, parse_measured_rows, run_echoed};
 use crate::datagen::{self, DataDirs, utf8};
@@ -26,6 +41,12 @@ const DATA_ENV: &str = "DASK_BENCH_DATA";
 
 /// The environment variable naming the directory of their Parquet copy.
 const PARQUET_ENV: &str = "DASK_BENCH_PARQUET";
+
+/// The environment variable naming the directory of the join tables.
+const TABLES_ENV: &str = "DASK_BENCH_TABLES";
+
+/// The environment variable naming the directory of the larger-than-memory CSV files.
+const LARGE_ENV: &str = "DASK_BENCH_LARGE";
 
 /// The Python side of the comparison, relative to the workspace root (named `dask_*` so
 /// that it shadows no module; see [`super::ARRAY_SCRIPT`]).
@@ -48,6 +69,8 @@ pub(super) struct Report {
     rows: Vec<MeasuredRow>,
     /// The data the queries ran on.
     dirs: DataDirs,
+    /// The larger-than-memory CSV files (or their quick stand-in), if there are any.
+    large: Option<PathBuf>,
 }
 
 /// Generates the data and runs the dataframe report; `None` (after saying so) when the
@@ -59,9 +82,21 @@ pub(super) fn report(root: &Path, cargo: &str, quick: bool) -> Result<Option<Rep
     }
     eprintln!("xtask: dataframe report: its data first (cargo xtask datagen)");
     let dirs = datagen::run(root, quick, None)?;
+    let large = if quick {
+        Some(dirs.csv.clone())
+    } else {
+        let large = datagen::complete_large_dir(root);
+        if large.is_none() {
+            eprintln!(
+                "xtask: no complete target/data/large-csv (`cargo xtask datagen --large` \
+                 makes it, 3.7 GB): the ltm-* queries are skipped"
+            );
+        }
+        large
+    };
     eprintln!("xtask: dataframe report (one process per row, median of 3 runs)");
     let args = bench_args("dask-dataframe", "dataframe", quick);
-    let env = report_env(&dirs)?;
+    let env = report_env(&dirs, large.as_deref())?;
     let output = run_echoed("bench dataframe", root, Path::new(cargo), &args, &env)?;
     let rows = parse_measured_rows(&output);
     if rows.is_empty() {
@@ -69,27 +104,46 @@ pub(super) fn report(root: &Path, cargo: &str, quick: bool) -> Result<Option<Rep
             "the dataframe report printed no result rows (expected lines `{HEADER}`)"
         ));
     }
-    Ok(Some(Report { rows, dirs }))
+    Ok(Some(Report { rows, dirs, large }))
 }
 
-/// The environment of the benchmark binary: report mode and where the data is.
-fn report_env(dirs: &DataDirs) -> Result<[(&'static str, &str); 3], String> {
-    Ok([
+/// The environment of the benchmark binary: report mode and where the data is
+/// ([`LARGE_ENV`] only if there is a `large` directory).
+fn report_env<'a>(
+    dirs: &'a DataDirs,
+    large: Option<&'a Path>,
+) -> Result<Vec<(&'static str, &'a str)>, String> {
+    let mut env = vec![
         (REPORT_ENV, "1"),
         (DATA_ENV, utf8(&dirs.csv)?),
         (PARQUET_ENV, utf8(&dirs.parquet)?),
-    ])
+        (TABLES_ENV, utf8(&dirs.tables)?),
+    ];
+    if let Some(large) = large {
+        env.push((LARGE_ENV, utf8(large)?));
+    }
+    Ok(env)
 }
 
-/// `python` arguments running [`SCRIPT`] on the files of `dirs`.
-fn script_args(dirs: &DataDirs) -> Result<[&str; 3], String> {
-    Ok([SCRIPT, utf8(&dirs.csv)?, utf8(&dirs.parquet)?])
+/// `python` arguments running [`SCRIPT`] on the files of `dirs` (and `large`).
+fn script_args<'a>(dirs: &'a DataDirs, large: Option<&'a Path>) -> Result<Vec<&'a str>, String> {
+    let mut args = vec![
+        SCRIPT,
+        utf8(&dirs.csv)?,
+        utf8(&dirs.parquet)?,
+        "--tables",
+        utf8(&dirs.tables)?,
+    ];
+    if let Some(large) = large {
+        args.extend(["--large", utf8(large)?]);
+    }
+    Ok(args)
 }
 
 /// Runs [`SCRIPT`] on the report's files and prints its comparison with our rows.
 pub(super) fn compare(root: &Path, python: &Path, ours: &Report) -> Result<(), String> {
     eprintln!("xtask: Python Dask, pandas and Polars on the dataframe queries");
-    let args = script_args(&ours.dirs)?;
+    let args = script_args(&ours.dirs, ours.large.as_deref())?;
     let output = run_echoed("dataframe", root, python, &args, &[])?;
     let theirs = parse_measured_rows(&output);
     if theirs.is_empty() {
@@ -123,7 +177,6 @@ fn comparison_table(ours: &[MeasuredRow], theirs: &[MeasuredRow]) -> Option<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     fn row(query: &str, engine: &str, seconds: f64, peak_mb: f64) -> MeasuredRow {
         MeasuredRow {
@@ -138,18 +191,26 @@ mod tests {
         DataDirs {
             csv: PathBuf::from("/w/target/data/daily-csv-quick"),
             parquet: PathBuf::from("/w/target/data/daily-parquet-quick"),
+            tables: PathBuf::from("/w/target/data/tables-quick"),
         }
     }
 
     #[test]
     fn the_benchmark_is_told_where_the_data_is() {
+        let dirs = dirs();
+        let base = [
+            ("DASK_BENCH_REPORT", "1"),
+            ("DASK_BENCH_DATA", "/w/target/data/daily-csv-quick"),
+            ("DASK_BENCH_PARQUET", "/w/target/data/daily-parquet-quick"),
+            ("DASK_BENCH_TABLES", "/w/target/data/tables-quick"),
+        ];
+        assert_eq!(report_env(&dirs, None).unwrap(), base);
+        let large = Path::new("/w/target/data/large-csv");
+        let with_large = report_env(&dirs, Some(large)).unwrap();
+        assert_eq!(with_large[..4], base);
         assert_eq!(
-            report_env(&dirs()).unwrap(),
-            [
-                ("DASK_BENCH_REPORT", "1"),
-                ("DASK_BENCH_DATA", "/w/target/data/daily-csv-quick"),
-                ("DASK_BENCH_PARQUET", "/w/target/data/daily-parquet-quick"),
-            ]
+            with_large[4..],
+            [("DASK_BENCH_LARGE", "/w/target/data/large-csv")]
         );
         assert_eq!(
             bench_args("dask-dataframe", "dataframe", true),
@@ -166,14 +227,21 @@ mod tests {
     }
 
     #[test]
-    fn the_script_gets_both_directories() {
+    fn the_script_gets_every_directory() {
+        let dirs = dirs();
+        let base = [
+            "xtask/compare/dask_dataframe.py",
+            "/w/target/data/daily-csv-quick",
+            "/w/target/data/daily-parquet-quick",
+            "--tables",
+            "/w/target/data/tables-quick",
+        ];
+        assert_eq!(script_args(&dirs, None).unwrap(), base);
+        let with_large = script_args(&dirs, Some(&dirs.csv)).unwrap();
+        assert_eq!(with_large[..5], base);
         assert_eq!(
-            script_args(&dirs()).unwrap(),
-            [
-                "xtask/compare/dask_dataframe.py",
-                "/w/target/data/daily-csv-quick",
-                "/w/target/data/daily-parquet-quick"
-            ]
+            with_large[5..],
+            ["--large", "/w/target/data/daily-csv-quick"]
         );
     }
 
@@ -212,6 +280,11 @@ csv-groupby-mean       dask      0.2668     198.0
 csv-groupby-mean       pandas    0.1652     274.2
 csv-groupby-mean       polars    0.0576     149.3
 parquet-filter-agg     polars    0.0098     84.9
+# parquet-filter-agg: rows counted 600170 (dask, pandas, polars agree)
+merge-users            polars    0.0870     196.7
+ltm-sort               dask      nan        1079.1
+# ltm-sort dask: killed by the OOM killer (SIGKILL) at the 1024 MiB limit (cgroup v1), 37 s after it started
+ltm-sort               polars    71.2946    871.6
 ";
         assert_eq!(
             parse_measured_rows(python),
@@ -220,6 +293,9 @@ parquet-filter-agg     polars    0.0098     84.9
                 row("csv-groupby-mean", "pandas", 0.1652, 274.2),
                 row("csv-groupby-mean", "polars", 0.0576, 149.3),
                 row("parquet-filter-agg", "polars", 0.0098, 84.9),
+                row("merge-users", "polars", 0.087, 196.7),
+                // A run killed under the memory limit has no figure: no row.
+                row("ltm-sort", "polars", 71.2946, 871.6),
             ]
         );
     }
