@@ -287,7 +287,10 @@ impl Plan {
                     tokenize("zip", &(op.name, &**spec, names))
                 }
                 Kind::Coalesce { input, groups } => {
-                    let bounds: Vec<u64> = groups.iter().map(|g| g.end as u64).collect();
+                    let bounds: Vec<u64> = groups
+                        .iter()
+                        .flat_map(|g| [g.start as u64, g.end as u64])
+                        .collect();
                     tokenize("coalesce", &(&*input.name(), bounds))
                 }
                 Kind::SplitRows { input, pieces } => {
@@ -561,10 +564,12 @@ fn schema_subset(full: &SchemaRef, available: &SchemaRef) -> SchemaRef {
 pub(crate) fn estimated_bytes(plan: &Plan) -> Option<u64> {
     match &plan.kind {
         Kind::Scan(scan) => scan.estimated_bytes(),
+        // The rows' own bytes: a slice's buffers may be shared with its neighbours'.
         Kind::Data { batches, .. } => Some(
             batches
                 .iter()
-                .map(|b| b.get_array_memory_size() as u64)
+                .flat_map(|b| b.columns())
+                .map(|c| c.to_data().get_slice_memory_size().unwrap_or(0) as u64)
                 .sum(),
         ),
         Kind::Graph { .. } => None,

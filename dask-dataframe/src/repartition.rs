@@ -25,10 +25,10 @@ pub enum Repartition {
     /// (an error when the size cannot be estimated, as for a persisted frame).
     PartitionSize(u64),
     /// Partition `i` holds the rows with `boundaries[i] <= column < boundaries[i + 1]`
-    /// (the last also `column == boundaries[n]`; rows below the first boundary go to
-    /// the first partition and rows above the last to the last): a range shuffle,
-    /// after which the frame has these [`Divisions`]. Rows with a null key go to the
-    /// last partition.
+    /// (the last also `column == boundaries[n]`): a range shuffle, after which the
+    /// frame has these [`Divisions`]. A row outside the boundaries, or with a null in
+    /// the column, is an error of the compute naming its value: the divisions must
+    /// cover the data.
     Divisions {
         /// The column.
         column: String,
@@ -163,9 +163,8 @@ impl DataFrame {
             return Err(invalid(op, "divisions must be in ascending order"));
         }
         let n = boundaries.len() - 1;
-        let inner = all.slice(1, n - 1);
         let schema = Arc::new(arrow_schema::Schema::new(vec![field.with_nullable(true)]));
-        let batch = RecordBatch::try_new(schema, vec![inner])?;
+        let batch = RecordBatch::try_new(schema, vec![all])?;
         let key = SortKey {
             column: column.to_string(),
             ascending: true,

@@ -32,8 +32,8 @@ pub(crate) enum By {
     Hash(Vec<String>),
     /// The range of the sort keys among boundaries computed from a sample.
     Range(Vec<SortKey>),
-    /// The range of the sort keys among boundaries given (`n − 1` rows of the key
-    /// columns, Arrow IPC bytes).
+    /// The range of the sort keys among boundaries given (the `n + 1` divisions, rows
+    /// of the key column, Arrow IPC bytes); a row outside them is an error.
     Given(Vec<SortKey>, Vec<u8>),
 }
 
@@ -170,8 +170,29 @@ fn boundaries_layers(
 }
 
 /// Key columns as hashing sees them: integers as `Int64`, large strings as `Utf8`,
-/// dictionaries as their values.
+/// dictionaries as their values, floats as `Float64` with `-0.0` as `0.0` and one NaN
+/// (the join and de-duplication kernels hold those equal, so they must meet).
 pub(crate) fn normalized(array: &ArrayRef) -> Result<ArrayRef, arrow_schema::ArrowError> {
+    if matches!(
+        array.data_type(),
+        DataType::Float16 | DataType::Float32 | DataType::Float64
+    ) {
+        let wide = arrow_cast::cast(array, &DataType::Float64)?;
+        let floats = wide
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .ok_or_else(|| arrow_schema::ArrowError::CastError("not a Float64 array".into()))?;
+        let canonical: Float64Array = floats.unary(|x| {
+            if x == 0.0 {
+                0.0
+            } else if x.is_nan() {
+                f64::NAN
+            } else {
+                x
+            }
+        });
+        return Ok(Arc::new(canonical));
+    }
     let to = match array.data_type() {
         DataType::Int8
         | DataType::Int16
@@ -265,6 +286,42 @@ pub(crate) fn encode_batch(batch: &RecordBatch) -> Result<Vec<u8>, dask_graph::E
     Ok(batch_value(batch.clone()).encode()?.bytes)
 }
 
+/// An error unless every key of `batch` lies within the first and last of the
+/// divisions `all` (one key column), naming the first row outside.
+fn check_within(batch: &RecordBatch, keys: &[SortKey], all: &RecordBatch) -> Result<(), BoxError> {
+    let (Some(key), n) = (keys.first(), all.num_rows()) else {
+        return Ok(());
+    };
+    let column = batch
+        .column_by_name(&key.column)
+        .ok_or_else(|| format!("repartition: the partition has no column `{}`", key.column))?;
+    let bounds = arrow_cast::cast(all.column(0), column.data_type())?;
+    if n == 0 {
+        return Ok(());
+    }
+    let lo = arrow_array::Scalar::new(bounds.slice(0, 1));
+    let hi = arrow_array::Scalar::new(bounds.slice(n - 1, 1));
+    let below = arrow_ord::cmp::lt(column, &lo)?;
+    let above = arrow_ord::cmp::gt(column, &hi)?;
+    for i in 0..column.len() {
+        let outside = column.is_null(i) || below.value(i) || above.value(i);
+        if outside {
+            let value = arrow_cast::display::array_value_to_string(column, i)?;
+            let (first, last) = (
+                arrow_cast::display::array_value_to_string(&bounds, 0)?,
+                arrow_cast::display::array_value_to_string(&bounds, n - 1)?,
+            );
+            return Err(format!(
+                "repartition: a row with `{}` = {} lies outside the divisions [{first}, {last}]; give divisions that cover the data",
+                key.column,
+                if column.is_null(i) { "null".to_string() } else { value },
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// `[spec, (boundaries,) partition, route]`.
 fn split_op(args: Args) -> OpResult {
     let spec: SplitSpec = postcard::from_bytes(args.get::<Vec<u8>>(0)?)?;
@@ -289,9 +346,11 @@ fn split_op(args: Args) -> OpResult {
             )
         }
         By::Given(keys, bytes) => {
-            let bounds = decode_batch(bytes)?;
+            let all = decode_batch(bytes)?;
             let batch = args.get::<RecordBatch>(1)?;
-            let t = range_partition(batch, keys, &bounds)?;
+            check_within(batch, keys, &all)?;
+            let inner = all.slice(1, all.num_rows().saturating_sub(2));
+            let t = range_partition(batch, keys, &inner)?;
             (
                 batch,
                 *args.get::<Route>(2)?,
@@ -411,12 +470,14 @@ fn boundaries_op(args: Args) -> OpResult {
     let mut picks = Vec::with_capacity(n.saturating_sub(1));
     let mut acc = 0.0;
     let mut next = 1;
+    // Boundary `q` is the first sample row with at least `q / n` of the weight before
+    // it: the rows before it make the first `q` partitions.
     for (i, w) in weights.values().iter().enumerate() {
-        acc += w;
         while next < n && acc >= total * next as f64 / n as f64 {
             picks.push(i as u32);
             next += 1;
         }
+        acc += w;
     }
     while picks.len() < n - 1 {
         picks.push(sorted.num_rows().saturating_sub(1) as u32);

@@ -142,7 +142,11 @@ impl DataFrame {
             .divisions()
             .filter(|d| d.column == by[0])
             .or_else(|| crate::plan::divisions_on(plan, &by[0]));
-        let already = known.is_some() && ascending[0];
+        // Float statistics leave NaN out, and nulls would have to come first: those
+        // take the shuffle.
+        let first_type = self.schema().field_with_name(&by[0])?.data_type().clone();
+        let already =
+            known.is_some() && ascending[0] && !options.nulls_first && !first_type.is_floating();
         let input = if already && options.npartitions.is_none() {
             Arc::clone(plan)
         } else {
@@ -198,16 +202,16 @@ fn sort_op(args: Args) -> OpResult {
 
 register_op!(pub(crate) SORT = "dataframe.sort.partition" => sort_op);
 
-/// The divisions of persisted partitions sorted by `column` (ascending, nulls last):
-/// each partition's first value, then the last partition's last; an empty partition
-/// starts where the next one does. `None` when every partition is empty or a value is
-/// null where a boundary would be.
+/// The divisions of persisted partitions sorted by `column` (ascending): each
+/// partition's first value, then the last partition's last. `None` unless every
+/// partition has rows and the column has no null (nor NaN): divisions must say exactly
+/// where every row is.
 pub(crate) fn divisions_of(
     layer: &dask_graph::Layer,
     column: &str,
 ) -> Result<Option<crate::Divisions>> {
     use crate::scalar::ScalarValue;
-    let mut firsts: Vec<Option<ScalarValue>> = Vec::new();
+    let mut firsts: Vec<ScalarValue> = Vec::new();
     let mut last: Option<ScalarValue> = None;
     for (_, node) in layer.nodes() {
         let dask_graph::Node::Data(v) = node else {
@@ -219,24 +223,14 @@ pub(crate) fn divisions_of(
         let Some(c) = b.column_by_name(column) else {
             return Ok(None);
         };
-        let valid = c.len() - c.null_count();
-        if valid == 0 {
-            firsts.push(None);
-            continue;
+        if c.is_empty() || c.null_count() > 0 || has_nan(c) {
+            return Ok(None);
         }
-        firsts.push(Some(ScalarValue::from_array(c.as_ref(), 0)?));
-        last = Some(ScalarValue::from_array(c.as_ref(), valid - 1)?);
+        firsts.push(ScalarValue::from_array(c.as_ref(), 0)?);
+        last = Some(ScalarValue::from_array(c.as_ref(), c.len() - 1)?);
     }
     let Some(last) = last else { return Ok(None) };
-    let mut boundaries = Vec::with_capacity(firsts.len() + 1);
-    let mut next = last.clone();
-    for f in firsts.into_iter().rev() {
-        if let Some(f) = f {
-            next = f;
-        }
-        boundaries.push(next.clone());
-    }
-    boundaries.reverse();
+    let mut boundaries = firsts;
     boundaries.push(last);
     Ok(Some(crate::Divisions {
         column: column.to_string(),
@@ -301,5 +295,24 @@ impl DataFrame {
         let pred = crate::col(index.as_str()).gt_eq(crate::lit(lo))
             & crate::col(index.as_str()).lt_eq(crate::lit(hi));
         Ok(frame.filter(pred)?.with_index(index))
+    }
+}
+
+/// Whether a float column holds a NaN.
+fn has_nan(c: &arrow_array::ArrayRef) -> bool {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float32Type, Float64Type};
+    match c.data_type() {
+        arrow_schema::DataType::Float64 => c
+            .as_primitive::<Float64Type>()
+            .values()
+            .iter()
+            .any(|x| x.is_nan()),
+        arrow_schema::DataType::Float32 => c
+            .as_primitive::<Float32Type>()
+            .values()
+            .iter()
+            .any(|x| x.is_nan()),
+        _ => false,
     }
 }

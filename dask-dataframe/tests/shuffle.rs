@@ -403,6 +403,124 @@ fn repartition_by_divisions_puts_each_row_in_its_range() {
         })
         .unwrap_err();
     assert!(err.to_string().contains("ascending"), "{err}");
+    // A row outside the divisions is an error naming it, not a false division.
+    let narrow = cut(&b, 3, 1)
+        .repartition(Repartition::Divisions {
+            column: "k".into(),
+            boundaries: [10i64, 50, 90].into_iter().map(ScalarValue::from).collect(),
+        })
+        .unwrap();
+    for (name, s) in schedulers() {
+        let err = narrow.compute(s).unwrap_err().to_string();
+        assert!(
+            err.contains("outside the divisions [10, 90]"),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[test]
+fn partitions_of_one_frame_stay_distinct_in_one_graph() {
+    let b = keyed(40, 4);
+    let df = DataFrame::from_record_batches(vec![b.slice(0, 20), b.slice(20, 20)]).unwrap();
+    // `partition(1)` and the whole frame concatenated (the broadcast side) are
+    // different nodes, though both end at partition 2.
+    let joined = df
+        .partition(1)
+        .unwrap()
+        .merge(&df, ["k"], JoinHow::Inner)
+        .unwrap();
+    let ks: Vec<i64> = i64s(&b, "k").into_iter().map(Option::unwrap).collect();
+    let want: usize = ks[20..]
+        .iter()
+        .map(|k| ks.iter().filter(|x| *x == k).count())
+        .sum();
+    for (name, s) in schedulers() {
+        assert_eq!(joined.compute(s).unwrap().num_rows(), want, "{name}");
+    }
+}
+
+#[test]
+fn float_keys_that_compare_equal_meet_in_a_hash_join() {
+    use arrow_array::Float64Array;
+    let l = batch(vec![
+        (
+            "x",
+            Arc::new(Float64Array::from(vec![0.0, 1.5, f64::NAN, 2.0])) as ArrayRef,
+        ),
+        ("a", Arc::new(Int64Array::from(vec![1, 2, 3, 4]))),
+    ]);
+    let r = batch(vec![
+        (
+            "x",
+            Arc::new(Float64Array::from(vec![-0.0, 1.5, -f64::NAN, 7.0])) as ArrayRef,
+        ),
+        ("b", Arc::new(Int64Array::from(vec![10, 20, 30, 40]))),
+    ]);
+    let (l, r) = (cut(&l, 3, 1), cut(&r, 3, 2));
+    let joined = l
+        .merge_with(
+            &r,
+            MergeOptions::on(["x"])
+                .strategy(JoinStrategy::Hash)
+                .npartitions(8),
+        )
+        .unwrap();
+    let dedup = DataFrame::concat(&[
+        l.select_columns(&["x"]).unwrap(),
+        r.select_columns(&["x"]).unwrap(),
+    ])
+    .unwrap()
+    .drop_duplicates(["x"])
+    .unwrap();
+    for (name, s) in schedulers() {
+        assert_eq!(
+            joined.compute(s).unwrap().num_rows(),
+            3,
+            "{name}: 0.0 = -0.0, 1.5, NaN = NaN"
+        );
+        assert_eq!(
+            dedup.compute(s).unwrap().num_rows(),
+            5,
+            "{name}: 0, 1.5, NaN, 2, 7"
+        );
+    }
+}
+
+#[test]
+fn a_graph_computed_twice_shuffles_through_files_exactly_once_each_time() {
+    // `head` computes one graph partition by partition: the writers run again.
+    let b = keyed(300, 30);
+    let sorted = cut(&b, 5, 3)
+        .sort_values_with(["k"], SortOptions::new().method(ShuffleMethod::Disk))
+        .unwrap();
+    let all = sorted.compute(&dask_graph::SyncScheduler).unwrap();
+    for (name, s) in schedulers() {
+        let head = sorted.head(250, s).unwrap();
+        assert_batches_equal(name, &head, &all.slice(0, 250));
+    }
+}
+
+#[test]
+fn divisions_are_unknown_when_a_partition_is_empty_or_a_key_null() {
+    let full = batch(vec![(
+        "k",
+        Arc::new(Int64Array::from(vec![4, 1, 3, 2])) as ArrayRef,
+    )]);
+    let with_null = batch(vec![(
+        "k",
+        Arc::new(Int64Array::from(vec![Some(4), None, Some(3), Some(2)])) as ArrayRef,
+    )]);
+    // Four rows in four partitions: known. Four rows in eight: some partition is
+    // empty. A null: the divisions could not say where it is.
+    for (rows, n, known) in [(&full, 4, true), (&full, 8, false), (&with_null, 4, false)] {
+        let df = DataFrame::from_record_batch(rows.clone(), n)
+            .unwrap()
+            .set_index("k")
+            .unwrap();
+        let p = df.persist(&dask_graph::SyncScheduler).unwrap();
+        assert_eq!(p.divisions().is_some(), known, "{n} partitions");
+    }
 }
 
 #[test]
@@ -496,7 +614,8 @@ fn groupby_apply_op_runs_on_every_scheduler() {
 #[test]
 fn split_out_groupbys_go_through_the_shuffle_in_memory_and_on_disk() {
     let b = keyed(1000, 333);
-    let df = cut(&b, 7, 5);
+    // 40 partitions: two stages of the in-memory shuffle.
+    let df = cut(&b, 40, 5);
     let one = df
         .groupby(["k"])
         .unwrap()

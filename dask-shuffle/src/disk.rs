@@ -10,10 +10,12 @@
 //!   order, whichever writer finished first — as the task-based shuffle does.
 //! * **A barrier, not a million edges.** Readers depend on one barrier task that waits
 //!   for every writer (inputs + outputs edges, not their product).
-//! * **Files go away.** A reader deletes its bucket once decoded and then tries to
-//!   remove the directory (which succeeds for the last one). The directory itself is
-//!   owned by a [`ScratchDir`] value held by the graph: when the compute ends — also
-//!   when a task failed halfway — the graph is dropped and whatever is left is removed.
+//! * **Reruns are harmless.** A reader keeps one frame per source, so a writer that runs
+//!   again (the graph computed twice, a worker process replaced) adds nothing, and a
+//!   reader run again finds its bucket as it was.
+//! * **Files go away.** The directory is owned by a [`ScratchDir`] value held by the
+//!   graph: when the compute ends — also when a task failed halfway — the graph is
+//!   dropped and the directory is removed.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -141,7 +143,7 @@ fn barrier(args: Args) -> OpResult {
 register_op!(pub(crate) BARRIER = "shuffle.disk-barrier" => barrier);
 
 /// `[barrier, scratch dir, bucket]`: the pieces of output partition `bucket`, in input
-/// order; deletes the bucket's file.
+/// order.
 fn read(args: Args) -> OpResult {
     let dir = args.get::<ScratchDir>(1)?.path.clone();
     let bucket = *args.get::<u32>(2)? as usize;
@@ -171,10 +173,10 @@ fn read(args: Args) -> OpResult {
         rest = r;
     }
     drop(bytes);
+    // A writer run again (a graph computed twice, a worker replaced) appends its
+    // pieces again: each source counts once.
     frames.sort_by_key(|(s, _)| *s);
-    // Best effort: the directory's owner removes whatever is left at the end.
-    let _ = std::fs::remove_file(&path);
-    let _ = std::fs::remove_dir(&dir);
+    frames.dedup_by_key(|(s, _)| *s);
     Ok(Value::new(Pieces(
         frames.into_iter().map(|(_, v)| Some(v)).collect(),
     )))

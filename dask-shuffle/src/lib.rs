@@ -17,7 +17,9 @@
 //!   says (`None` for an empty piece);
 //! * a *concatenation*, called as `concat(concat_args..., values...)`, that joins the
 //!   present pieces of [`Pieces::flatten`]`(values)` — in input order — into one
-//!   partition (possibly from none at all).
+//!   partition (possibly from none at all); every stage calls it, so what it returns
+//!   must be splittable again. An optional [`finish`](Shuffle::finish) operation makes
+//!   the output partitions instead.
 //!
 //! **Two methods** ([`Method`]):
 //!
@@ -32,7 +34,7 @@
 //! * **Disk** (for data larger than memory; what Dask's P2P shuffle does across
 //!   workers). Each input's pieces are appended to one bucket file per output
 //!   partition through their codec; a barrier waits for every writer; each output
-//!   partition reads its bucket back when a task needs it and deletes it. Memory holds
+//!   partition reads its bucket back when a task needs it. Memory holds
 //!   a few partitions per worker whatever the data's size; see `disk` for the format and
 //!   the clean-up (a failed compute removes the files too).
 //! * **Auto** (the default) picks Disk when the collection's estimated size exceeds
@@ -115,6 +117,7 @@ pub struct Shuffle {
     split_args: Vec<Arg>,
     concat: Op,
     concat_args: Vec<Arg>,
+    finish: Option<(Op, Vec<Arg>)>,
     max_branch: usize,
     method: Method,
     estimated_bytes: Option<u64>,
@@ -136,6 +139,7 @@ impl Shuffle {
             split_args: Vec::new(),
             concat: concat.into(),
             concat_args: Vec::new(),
+            finish: None,
             max_branch: DEFAULT_MAX_BRANCH,
             method: Method::Auto,
             estimated_bytes: None,
@@ -152,6 +156,15 @@ impl Shuffle {
     /// Arguments given to the concatenation before the pieces (a schema, say).
     pub fn concat_args(mut self, args: Vec<Arg>) -> Shuffle {
         self.concat_args = args;
+        self
+    }
+
+    /// Another operation for the output partitions only (called like the
+    /// concatenation, with its own leading arguments), when what a stage in the middle
+    /// passes on differs from the result: partial aggregation states are merged at every
+    /// stage and finished only at the last.
+    pub fn finish(mut self, op: impl Into<Op>, args: Vec<Arg>) -> Shuffle {
+        self.finish = Some((op.into(), args));
         self
     }
 

@@ -35,11 +35,15 @@ fn split_task(shuffle: &Shuffle, input: &Key, route: Route) -> Task {
     Task::new(shuffle.split.clone(), args)
 }
 
-/// The task calling the collection's concatenation on `parts`.
-fn concat_task(shuffle: &Shuffle, parts: impl IntoIterator<Item = Key>) -> Task {
-    let mut args = shuffle.concat_args.clone();
+/// The task calling the collection's concatenation (its finishing operation for an
+/// output partition, if it has one) on `parts`.
+fn concat_task(shuffle: &Shuffle, parts: impl IntoIterator<Item = Key>, output: bool) -> Task {
+    let (op, mut args) = match (&shuffle.finish, output) {
+        (Some((op, args)), true) => (op.clone(), args.clone()),
+        _ => (shuffle.concat.clone(), shuffle.concat_args.clone()),
+    };
     args.extend(parts.into_iter().map(Arg::Key));
-    Task::new(shuffle.concat.clone(), args)
+    Task::new(op, args)
 }
 
 /// The staged shuffle (see the crate notes). Slot `a` of stage `j` holds the rows whose
@@ -103,7 +107,7 @@ pub(crate) fn build_staged(shuffle: &Shuffle, graph: &mut Graph, inputs: &[Key])
                 }
             }
             let key = Key::block(&stage_name, &[b as u32]);
-            stage.insert(key.clone(), concat_task(shuffle, parts));
+            stage.insert(key.clone(), concat_task(shuffle, parts, last));
             *slot = Some(key);
         }
         graph.add_layer(splits);
@@ -164,7 +168,7 @@ pub(crate) fn build_disk(shuffle: &Shuffle, graph: &mut Graph, inputs: &[Key]) {
                 Arg::Literal(Value::new(b as u32)),
             ],
         );
-        outputs.insert(shuffle.key(b), concat_task(shuffle, [read]));
+        outputs.insert(shuffle.key(b), concat_task(shuffle, [read], true));
     }
     for layer in [splits, writes, barriers, dirs, reads, outputs] {
         graph.add_layer(layer);

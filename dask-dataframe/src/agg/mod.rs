@@ -409,13 +409,15 @@ impl AggPlan {
         }
         // Many groups: the partial states go through the shared shuffle by a hash of
         // their keys, and each output partition merges and finishes its own groups.
-        let shuffle = dask_shuffle::Shuffle::new(Arc::clone(name), self.split_out, &SPLIT, &FINISH)
-            .split_args(vec![
-                spec.clone(),
-                Arg::Literal(Value::new(self.split_out as u64)),
-            ])
-            .concat_args(vec![spec.clone()])
-            .estimated_bytes(estimated_bytes);
+        let shuffle =
+            dask_shuffle::Shuffle::new(Arc::clone(name), self.split_out, &SPLIT, &COMBINE)
+                .split_args(vec![
+                    spec.clone(),
+                    Arg::Literal(Value::new(self.split_out as u64)),
+                ])
+                .concat_args(vec![spec.clone()])
+                .finish(&FINISH, vec![spec.clone()])
+                .estimated_bytes(estimated_bytes);
         // `split_out` was checked when the plan was made.
         let _ = shuffle.build(graph, &partials);
     }
@@ -627,20 +629,20 @@ fn spec_arg(args: &Args) -> Result<Spec, dask_graph::BoxError> {
     Ok(postcard::from_bytes(args.get::<Vec<u8>>(0)?)?)
 }
 
-fn batches(args: &Args, from: usize) -> Result<Vec<&RecordBatch>, dask_graph::BoxError> {
-    (from..args.len())
-        .map(|i| Ok(args.get::<RecordBatch>(i)?))
-        .collect()
-}
-
 fn partial_op(args: Args) -> OpResult {
     let spec = spec_arg(&args)?;
     Ok(batch_value(partial(&spec, args.get::<RecordBatch>(1)?)?))
 }
 
+/// `[spec, states...]` (batches, or the pieces a shuffle gathered): the states merged.
 fn combine_op(args: Args) -> OpResult {
     let spec = spec_arg(&args)?;
-    let (grouper, accs) = merge(&spec, &batches(&args, 1)?)?;
+    let parts = dask_shuffle::Pieces::flatten(args.into_values().into_iter().skip(1));
+    let batches = parts
+        .iter()
+        .map(|p| p.get::<RecordBatch>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let (grouper, accs) = merge(&spec, &batches)?;
     Ok(batch_value(states(&spec, grouper, accs)?))
 }
 
