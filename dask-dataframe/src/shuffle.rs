@@ -114,11 +114,11 @@ impl ShuffleNode {
             let boundaries = boundaries_layers(graph, name, &samples, keys, self.npartitions);
             split_args.push(Arg::Key(boundaries));
         }
+        let schema_arg = Arg::Literal(Value::new(postcard_bytes(schema.as_ref())));
         let shuffle = Shuffle::new(Arc::clone(name), self.npartitions, &SPLIT, &CONCAT)
             .split_args(split_args)
-            .concat_args(vec![Arg::Literal(Value::new(postcard_bytes(
-                schema.as_ref(),
-            )))])
+            .concat_args(vec![schema_arg.clone()])
+            .stage_concat(&CONCAT, vec![schema_arg])
             .method(self.method)
             .estimated_bytes(estimated_bytes);
         // The partition count was checked when the node was made.
@@ -322,43 +322,51 @@ fn check_within(batch: &RecordBatch, keys: &[SortKey], all: &RecordBatch) -> Res
     Ok(())
 }
 
-/// `[spec, (boundaries,) partition, route]`.
+/// `[spec, (boundaries,) input, route]`: the input (a partition, or the pieces a stage
+/// gathered) cut by each row's output partition.
 fn split_op(args: Args) -> OpResult {
     let spec: SplitSpec = postcard::from_bytes(args.get::<Vec<u8>>(0)?)?;
-    let (batch, route, targets) = match &spec.by {
-        By::Hash(columns) => {
-            let batch = args.get::<RecordBatch>(1)?;
-            let n = spec.n.max(1);
-            let targets: Vec<u64> = hash_rows(batch, columns)?
-                .into_iter()
-                .map(|h| h % n)
-                .collect();
-            (batch, *args.get::<Route>(2)?, targets)
-        }
-        By::Range(keys) => {
-            let bounds = args.get::<RecordBatch>(1)?;
-            let batch = args.get::<RecordBatch>(2)?;
-            let t = range_partition(batch, keys, bounds)?;
-            (
-                batch,
-                *args.get::<Route>(3)?,
-                t.into_iter().map(u64::from).collect(),
-            )
-        }
-        By::Given(keys, bytes) => {
-            let all = decode_batch(bytes)?;
-            let batch = args.get::<RecordBatch>(1)?;
-            check_within(batch, keys, &all)?;
-            let inner = all.slice(1, all.num_rows().saturating_sub(2));
-            let t = range_partition(batch, keys, &inner)?;
-            (
-                batch,
-                *args.get::<Route>(2)?,
-                t.into_iter().map(u64::from).collect(),
-            )
-        }
+    let given = match &spec.by {
+        By::Given(_, bytes) => Some(decode_batch(bytes)?),
+        _ => None,
     };
-    Ok(Value::new(cut(batch, &targets, route)?))
+    let at = if matches!(spec.by, By::Range(_)) {
+        2
+    } else {
+        1
+    };
+    let route = *args.get::<Route>(at + 1)?;
+    let input = args.value(at)?.clone();
+    let pieces = Pieces::split_each(input, route.k as usize, |part| {
+        let batch = part.get::<RecordBatch>()?;
+        let targets: Vec<u64> = match (&spec.by, &given) {
+            (By::Hash(columns), _) => {
+                let n = spec.n.max(1);
+                hash_rows(batch, columns)?
+                    .into_iter()
+                    .map(|h| h % n)
+                    .collect()
+            }
+            (By::Range(keys), _) => {
+                let bounds = args.get::<RecordBatch>(1)?;
+                range_partition(batch, keys, bounds)?
+                    .into_iter()
+                    .map(u64::from)
+                    .collect()
+            }
+            (By::Given(keys, _), Some(all)) => {
+                check_within(batch, keys, all)?;
+                let inner = all.slice(1, all.num_rows().saturating_sub(2));
+                range_partition(batch, keys, &inner)?
+                    .into_iter()
+                    .map(u64::from)
+                    .collect()
+            }
+            (By::Given(..), None) => return Err("divisions missing".into()),
+        };
+        cut(batch, &targets, route)
+    })?;
+    Ok(Value::new(pieces))
 }
 
 /// `[schema, pieces...]`: the pieces, in order, as one batch.

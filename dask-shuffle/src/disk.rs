@@ -10,14 +10,17 @@
 //!   order, whichever writer finished first — as the task-based shuffle does.
 //! * **A barrier, not a million edges.** Readers depend on one barrier task that waits
 //!   for every writer (inputs + outputs edges, not their product).
-//! * **Reruns are harmless.** A reader keeps one frame per source, so a writer that runs
-//!   again (the graph computed twice, a worker process replaced) adds nothing, and a
-//!   reader run again finds its bucket as it was.
+//! * **Reruns never give wrong rows.** A reader keeps one frame per source, so a writer
+//!   that runs again (the graph computed twice) adds nothing. A reader empties its
+//!   bucket as soon as it has it — the data's pages are dropped, never written back
+//!   to disk — and leaves a `.read` marker, so a reader run a second time without its
+//!   writers (a replaced worker process) fails with an error saying so instead of
+//!   returning an empty partition.
 //! * **Files go away.** The directory is owned by a [`ScratchDir`] value held by the
 //!   graph: when the compute ends — also when a task failed halfway — the graph is
 //!   dropped and the directory is removed.
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -143,19 +146,32 @@ fn barrier(args: Args) -> OpResult {
 register_op!(pub(crate) BARRIER = "shuffle.disk-barrier" => barrier);
 
 /// `[barrier, scratch dir, bucket]`: the pieces of output partition `bucket`, in input
-/// order.
+/// order; the bucket is emptied and marked as read.
 fn read(args: Args) -> OpResult {
     let dir = args.get::<ScratchDir>(1)?.path.clone();
     let bucket = *args.get::<u32>(2)? as usize;
     let path = bucket_path(&dir, bucket);
+    let done = path.with_extension("read");
     let mut bytes = Vec::new();
-    match File::open(&path) {
+    match OpenOptions::new().read(true).write(true).open(&path) {
         Ok(mut f) => {
             f.read_to_end(&mut bytes)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            // Emptied at once (its pages never need writing back) and marked as read.
+            f.set_len(0)
+                .and_then(|()| std::fs::rename(&path, &done))
+                .map_err(|e| format!("cannot release {}: {e}", path.display()))?;
         }
-        // No input had rows for this bucket.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if done.exists() {
+                return Err(format!(
+                    "output partition {bucket} of the shuffle in {} was read already: a task ran twice (a worker was replaced?); compute again",
+                    dir.display()
+                )
+                .into());
+            }
+            // No input had rows for this bucket.
+        }
         Err(e) => return Err(format!("cannot open {}: {e}", path.display()).into()),
     }
     let mut frames: Vec<(u32, Value)> = Vec::new();

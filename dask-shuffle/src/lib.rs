@@ -11,15 +11,17 @@
 //! **What a collection provides** ([`Shuffle`]): two operations and its partitions'
 //! codec.
 //!
-//! * a *split*, called as `split(split_args..., partition, route)`, that cuts a
-//!   partition into `route.k` [`Pieces`]: each row goes to piece
+//! * a *split*, called as `split(split_args..., input, route)`, that cuts its input
+//!   into `route.k` [`Pieces`]: each row goes to piece
 //!   [`route.piece(target)`](Route::piece), `target` being the output partition its key
-//!   says (`None` for an empty piece);
-//! * a *concatenation*, called as `concat(concat_args..., values...)`, that joins the
-//!   present pieces of [`Pieces::flatten`]`(values)` — in input order — into one
-//!   partition (possibly from none at all); every stage calls it, so what it returns
-//!   must be splittable again. An optional [`finish`](Shuffle::finish) operation makes
-//!   the output partitions instead.
+//!   says (`None` for an empty piece). The input is a partition, or — in the later
+//!   stages — a `Pieces` of the partitions a stage gathered: [`Pieces::split_each`]
+//!   handles both with a split of one partition;
+//! * a *concatenation*, called as `concat(concat_args..., values...)`, that makes an
+//!   output partition of the partitions in [`Pieces::flatten`]`(values)`, in input
+//!   order (possibly none at all). Stages in the middle pass their pieces on as they
+//!   are, unless the collection gives an operation for them
+//!   ([`stage_concat`](Shuffle::stage_concat)).
 //!
 //! **Two methods** ([`Method`]):
 //!
@@ -53,12 +55,15 @@
 //!
 //! // Partitions are `Vec<i64>`; a number's output partition is itself modulo 3.
 //! fn split(args: Args) -> OpResult {
-//!     let (rows, route) = (args.get::<Vec<i64>>(0)?, args.get::<Route>(1)?);
-//!     let by_piece = route.rows_by_piece(rows.iter().map(|&x| x.rem_euclid(3) as u64));
-//!     let pieces = by_piece.into_iter().map(|ix| {
-//!         (!ix.is_empty()).then(|| Value::new(ix.iter().map(|&i| rows[i as usize]).collect::<Vec<i64>>()))
-//!     });
-//!     Ok(Value::new(Pieces(pieces.collect())))
+//!     let route = *args.get::<Route>(1)?;
+//!     let pieces = Pieces::split_each(args.values()[0].clone(), route.k as usize, |part| {
+//!         let rows = part.get::<Vec<i64>>()?;
+//!         let by_piece = route.rows_by_piece(rows.iter().map(|&x| x.rem_euclid(3) as u64));
+//!         Ok(Pieces(by_piece.into_iter().map(|ix| {
+//!             (!ix.is_empty()).then(|| Value::new(ix.iter().map(|&i| rows[i as usize]).collect::<Vec<i64>>()))
+//!         }).collect()))
+//!     })?;
+//!     Ok(Value::new(pieces))
 //! }
 //! fn concat(args: Args) -> OpResult {
 //!     let parts = Pieces::flatten(args.into_values());
@@ -117,7 +122,7 @@ pub struct Shuffle {
     split_args: Vec<Arg>,
     concat: Op,
     concat_args: Vec<Arg>,
-    finish: Option<(Op, Vec<Arg>)>,
+    stage: Option<(Op, Vec<Arg>)>,
     max_branch: usize,
     method: Method,
     estimated_bytes: Option<u64>,
@@ -139,7 +144,7 @@ impl Shuffle {
             split_args: Vec::new(),
             concat: concat.into(),
             concat_args: Vec::new(),
-            finish: None,
+            stage: None,
             max_branch: DEFAULT_MAX_BRANCH,
             method: Method::Auto,
             estimated_bytes: None,
@@ -159,12 +164,12 @@ impl Shuffle {
         self
     }
 
-    /// Another operation for the output partitions only (called like the
-    /// concatenation, with its own leading arguments), when what a stage in the middle
-    /// passes on differs from the result: partial aggregation states are merged at every
-    /// stage and finished only at the last.
-    pub fn finish(mut self, op: impl Into<Op>, args: Vec<Arg>) -> Shuffle {
-        self.finish = Some((op.into(), args));
+    /// An operation for the stages in the middle (called like the concatenation, with
+    /// its own leading arguments) instead of passing the gathered pieces on as they
+    /// are: concatenating there costs a copy but makes the next split cut a few large
+    /// partitions rather than many small pieces, which is faster for wide rows.
+    pub fn stage_concat(mut self, op: impl Into<Op>, args: Vec<Arg>) -> Shuffle {
+        self.stage = Some((op.into(), args));
         self
     }
 

@@ -44,20 +44,64 @@ dask_graph::register_serde_codec!(Route, "shuffle-route");
 pub struct Pieces(pub Vec<Option<Value>>);
 
 impl Pieces {
-    /// Every present piece of the values given (each a partition or a `Pieces`), in
-    /// order: what a shuffle's concatenation operation is handed.
+    /// Every partition among the values given — each a partition or a `Pieces`, nested
+    /// to any depth — in order: what a split and a concatenation are handed.
     pub fn flatten(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
         let mut out = Vec::new();
         for v in values {
-            match v.try_take::<Pieces>() {
-                Ok(p) => out.extend(p.0.into_iter().flatten()),
-                Err(v) => match v.downcast_ref::<Pieces>() {
-                    Some(p) => out.extend(p.0.iter().flatten().cloned()),
-                    None => out.push(v),
-                },
-            }
+            flatten_into(v, &mut out);
         }
         out
+    }
+
+    /// A split of `input` (a partition or a `Pieces` of them, as a split receives it)
+    /// made by splitting each partition with `split` into `k` pieces: piece `b` of the
+    /// result gathers piece `b` of every partition, in order (without concatenating).
+    pub fn split_each(
+        input: Value,
+        k: usize,
+        mut split: impl FnMut(&Value) -> Result<Pieces, BoxError>,
+    ) -> Result<Pieces, BoxError> {
+        let parts = Pieces::flatten([input]);
+        if let [one] = parts.as_slice() {
+            return split(one);
+        }
+        let mut gathered: Vec<Vec<Option<Value>>> = vec![Vec::new(); k];
+        for part in &parts {
+            let pieces = split(part)?;
+            if pieces.0.len() != k {
+                return Err(format!(
+                    "a split made {} pieces where {k} were asked for",
+                    pieces.0.len()
+                )
+                .into());
+            }
+            for (b, piece) in pieces.0.into_iter().enumerate() {
+                if piece.is_some() {
+                    gathered[b].push(piece);
+                }
+            }
+        }
+        Ok(Pieces(
+            gathered
+                .into_iter()
+                .map(|g| (!g.is_empty()).then(|| Value::new(Pieces(g))))
+                .collect(),
+        ))
+    }
+}
+
+fn flatten_into(v: Value, out: &mut Vec<Value>) {
+    match v.try_take::<Pieces>() {
+        Ok(p) => p.0.into_iter().flatten().for_each(|v| flatten_into(v, out)),
+        Err(v) => match v.downcast_ref::<Pieces>() {
+            Some(p) => {
+                p.0.iter()
+                    .flatten()
+                    .for_each(|v| flatten_into(v.clone(), out))
+            }
+            None => out.push(v),
+        },
     }
 }
 
@@ -157,6 +201,16 @@ fn pick(mut args: Args) -> OpResult {
 }
 
 register_op!(pub(crate) PICK = "shuffle.pick" => pick);
+
+/// `[values...]`: the pieces a stage in the middle gathers, passed on as they are —
+/// nothing is concatenated until an output partition is made.
+fn gather(args: Args) -> OpResult {
+    Ok(Value::new(Pieces(
+        args.into_values().into_iter().map(Some).collect(),
+    )))
+}
+
+register_op!(pub(crate) GATHER = "shuffle.gather" => gather);
 
 #[cfg(test)]
 mod tests {

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use dask_graph::{Arg, Graph, Key, Layer, Task, Value, unique_token};
+use dask_graph::{Arg, Graph, Key, Layer, Op, Task, Value, unique_token};
 
 use crate::Shuffle;
 use crate::disk::{BARRIER, READ, ScratchDir, Target, WRITE};
-use crate::pieces::{PICK, Route};
+use crate::pieces::{GATHER, PICK, Route};
 
 /// `(k, s)`: `s` stages of fan-in `k ≤ max_branch` with `k^s ≥ n`, the fewest stages
 /// first, then the smallest `k`.
@@ -35,12 +35,13 @@ fn split_task(shuffle: &Shuffle, input: &Key, route: Route) -> Task {
     Task::new(shuffle.split.clone(), args)
 }
 
-/// The task calling the collection's concatenation (its finishing operation for an
-/// output partition, if it has one) on `parts`.
+/// The task making an output partition of `parts` (the collection's concatenation),
+/// or, for a stage in the middle, gathering them as they are.
 fn concat_task(shuffle: &Shuffle, parts: impl IntoIterator<Item = Key>, output: bool) -> Task {
-    let (op, mut args) = match (&shuffle.finish, output) {
-        (Some((op, args)), true) => (op.clone(), args.clone()),
-        _ => (shuffle.concat.clone(), shuffle.concat_args.clone()),
+    let (op, mut args) = match (&shuffle.stage, output) {
+        (_, true) => (shuffle.concat.clone(), shuffle.concat_args.clone()),
+        (Some((op, args)), false) => (op.clone(), args.clone()),
+        (None, false) => (Op::from(&GATHER), Vec::new()),
     };
     args.extend(parts.into_iter().map(Arg::Key));
     Task::new(op, args)

@@ -33,23 +33,28 @@ fn target(x: i64, n: u64) -> u64 {
     x.rem_euclid(n as i64) as u64
 }
 
-/// `[n, rows, route]`.
-fn split(args: Args) -> OpResult {
+/// `[n, rows, route]` (rows: a partition, or a `Pieces` of them in later stages).
+fn split(mut args: Args) -> OpResult {
     let n = *args.get::<u64>(0)?;
-    let rows = args.get::<Vec<i64>>(1)?;
-    let route = args.get::<Route>(2)?;
-    if rows.contains(&i64::MIN) {
-        return Err("a poisoned row".into());
-    }
-    let pieces = route
-        .rows_by_piece(rows.iter().map(|&x| target(x, n)))
-        .into_iter()
-        .map(|ix| {
-            (!ix.is_empty())
-                .then(|| Value::new(ix.iter().map(|&i| rows[i as usize]).collect::<Vec<i64>>()))
-        })
-        .collect();
-    Ok(Value::new(Pieces(pieces)))
+    let route = *args.get::<Route>(2)?;
+    let input = args.values()[1].clone();
+    let _ = args.take::<Route>(2)?;
+    let pieces = Pieces::split_each(input, route.k as usize, |part| {
+        let rows = part.get::<Vec<i64>>()?;
+        if rows.contains(&i64::MIN) {
+            return Err("a poisoned row".into());
+        }
+        let pieces = route
+            .rows_by_piece(rows.iter().map(|&x| target(x, n)))
+            .into_iter()
+            .map(|ix| {
+                (!ix.is_empty())
+                    .then(|| Value::new(ix.iter().map(|&i| rows[i as usize]).collect::<Vec<i64>>()))
+            })
+            .collect();
+        Ok(Pieces(pieces))
+    })?;
+    Ok(Value::new(pieces))
 }
 
 fn concat(args: Args) -> OpResult {
@@ -234,4 +239,33 @@ fn no_outputs_is_an_error() {
         err.to_string().contains("at least one output partition"),
         "{err}"
     );
+}
+
+#[test]
+fn a_bucket_read_twice_is_an_error_not_an_empty_partition() {
+    let parts: Vec<Vec<i64>> = (0..4).map(|i| vec![i, i + 4]).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut graph, inputs) = graph_of(&parts);
+    let s = shuffle(2, Method::Disk, 32, dir.path());
+    let outputs = s.build(&mut graph, &inputs).unwrap();
+    // Computing the whole graph twice runs the writers again: the same rows.
+    for _ in 0..2 {
+        let values = dask_graph::compute(&graph, &outputs, &SyncScheduler).unwrap();
+        let got: Vec<Vec<i64>> = values
+            .iter()
+            .map(|v| v.get::<Vec<i64>>().unwrap().clone())
+            .collect();
+        assert_eq!(got, expected(&parts, 2));
+    }
+    // A reader run again without its writers (a replaced worker) says so.
+    let layer = graph.layer("shuffled-2-32-dir").unwrap();
+    let dask_graph::Node::Data(dir_value) = &layer.nodes()[0].1 else {
+        panic!("no directory node")
+    };
+    let read = dask_graph::operation("shuffle.disk-read").unwrap();
+    let args = dask_graph::Args::new(vec![Value::new(0u64), dir_value.clone(), Value::new(0u32)]);
+    let err = (read.func)(args).unwrap_err().to_string();
+    assert!(err.contains("was read already"), "{err}");
+    drop(graph);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

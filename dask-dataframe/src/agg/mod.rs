@@ -409,15 +409,13 @@ impl AggPlan {
         }
         // Many groups: the partial states go through the shared shuffle by a hash of
         // their keys, and each output partition merges and finishes its own groups.
-        let shuffle =
-            dask_shuffle::Shuffle::new(Arc::clone(name), self.split_out, &SPLIT, &COMBINE)
-                .split_args(vec![
-                    spec.clone(),
-                    Arg::Literal(Value::new(self.split_out as u64)),
-                ])
-                .concat_args(vec![spec.clone()])
-                .finish(&FINISH, vec![spec.clone()])
-                .estimated_bytes(estimated_bytes);
+        let shuffle = dask_shuffle::Shuffle::new(Arc::clone(name), self.split_out, &SPLIT, &FINISH)
+            .split_args(vec![
+                spec.clone(),
+                Arg::Literal(Value::new(self.split_out as u64)),
+            ])
+            .concat_args(vec![spec.clone()])
+            .estimated_bytes(estimated_bytes);
         // `split_out` was checked when the plan was made.
         let _ = shuffle.build(graph, &partials);
     }
@@ -657,27 +655,31 @@ fn finish_op(args: Args) -> OpResult {
     Ok(batch_value(finish(&spec, &batches)?))
 }
 
-/// `[spec, n, states, route]`: the state batch cut by the output partitions of its
-/// keys.
+/// `[spec, n, states, route]`: the state batches (one, or the pieces a stage
+/// gathered) cut by the output partitions of their keys.
 fn split_op(args: Args) -> OpResult {
     let spec = spec_arg(&args)?;
     let n = (*args.get::<u64>(1)?).max(1);
-    let b = args.get::<RecordBatch>(2)?;
     let route = *args.get::<dask_shuffle::Route>(3)?;
-    let pieces = route.rows_by_piece(targets(&spec, n, b)?);
-    let out = pieces
-        .into_iter()
-        .map(|rows| {
-            if rows.is_empty() {
-                return Ok(None);
-            }
-            let idx = arrow_array::UInt32Array::from(rows);
-            Ok(Some(batch_value(arrow_select::take::take_record_batch(
-                b, &idx,
-            )?)))
-        })
-        .collect::<Result<Vec<_>, ArrowError>>()?;
-    Ok(Value::new(dask_shuffle::Pieces(out)))
+    let input = args.value(2)?.clone();
+    let pieces = dask_shuffle::Pieces::split_each(input, route.k as usize, |part| {
+        let b = part.get::<RecordBatch>()?;
+        let out = route
+            .rows_by_piece(targets(&spec, n, b)?)
+            .into_iter()
+            .map(|rows| {
+                if rows.is_empty() {
+                    return Ok(None);
+                }
+                let idx = arrow_array::UInt32Array::from(rows);
+                Ok(Some(batch_value(arrow_select::take::take_record_batch(
+                    b, &idx,
+                )?)))
+            })
+            .collect::<Result<Vec<_>, ArrowError>>()?;
+        Ok(dask_shuffle::Pieces(out))
+    })?;
+    Ok(Value::new(pieces))
 }
 
 register_op!(PARTIAL = "dataframe.agg.partial" => partial_op);
