@@ -178,20 +178,7 @@ pub(crate) fn normalized(array: &ArrayRef) -> Result<ArrayRef, arrow_schema::Arr
         DataType::Float16 | DataType::Float32 | DataType::Float64
     ) {
         let wide = arrow_cast::cast(array, &DataType::Float64)?;
-        let floats = wide
-            .as_any()
-            .downcast_ref::<Float64Array>()
-            .ok_or_else(|| arrow_schema::ArrowError::CastError("not a Float64 array".into()))?;
-        let canonical: Float64Array = floats.unary(|x| {
-            if x == 0.0 {
-                0.0
-            } else if x.is_nan() {
-                f64::NAN
-            } else {
-                x
-            }
-        });
-        return Ok(Arc::new(canonical));
+        return crate::kernels::canonical_floats(&wide);
     }
     let to = match array.data_type() {
         DataType::Int8

@@ -11,12 +11,11 @@
 
 use std::collections::hash_map::Entry;
 use std::hash::Hash;
-use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    ArrowPrimitiveType, Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
-    Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+    ArrowPrimitiveType, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
+    UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch, UInt32Array};
 use arrow_buffer::ScalarBuffer;
@@ -25,6 +24,8 @@ use arrow_schema::{ArrowError, DataType};
 use arrow_select::take::take_record_batch;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
+
+use super::canonical_floats;
 
 /// Which of a set of duplicate rows `drop_duplicates` keeps (pandas' `keep`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,49 +192,17 @@ fn widen_to_i64(array: &dyn Array) -> Result<ScalarBuffer<i64>, ArrowError> {
     }
 }
 
-/// `array` with every NaN replaced by one NaN and `-0.0` by `0.0` if it is a float
-/// array (so equal values have equal bits), else `array` itself.
-fn canonical_floats(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
-    /// Rewrites the values of a float array of type `T`.
-    fn canonical<T: ArrowPrimitiveType>(
-        array: &dyn Array,
-        is_nan: impl Fn(T::Native) -> bool,
-        nan: T::Native,
-        zero: T::Native,
-    ) -> Result<ArrayRef, ArrowError> {
-        let array = array.as_primitive_opt::<T>().ok_or_else(|| {
-            ArrowError::ComputeError(format!("expected a {} array", T::DATA_TYPE))
-        })?;
-        let canonical = array.unary::<_, T>(|v| {
-            if is_nan(v) {
-                nan
-            } else if v == zero {
-                zero
-            } else {
-                v
-            }
-        });
-        Ok(Arc::new(canonical))
-    }
-    /// The native type of `Float16` arrays.
-    type F16 = <Float16Type as ArrowPrimitiveType>::Native;
-    match array.data_type() {
-        DataType::Float16 => canonical::<Float16Type>(array, |v| v.is_nan(), F16::NAN, F16::ZERO),
-        DataType::Float32 => canonical::<Float32Type>(array, f32::is_nan, f32::NAN, 0.0),
-        DataType::Float64 => canonical::<Float64Type>(array, f64::is_nan, f64::NAN, 0.0),
-        _ => Ok(Arc::clone(array)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::missing_docs_in_private_items)]
 
     use super::*;
+    use arrow_array::types::Float64Type;
     use arrow_array::{
         Float64Array, Int32Array, Int64Array, RecordBatchOptions, StringArray, UInt64Array,
     };
     use arrow_schema::Schema;
+    use std::sync::Arc;
 
     #[derive(Clone, Debug, PartialEq)]
     enum Val {

@@ -56,8 +56,8 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    ArrowPrimitiveType, Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
-    Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+    ArrowPrimitiveType, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
+    UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array, new_null_array};
 use arrow_buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
@@ -69,6 +69,8 @@ use arrow_select::take::take;
 use arrow_select::zip::zip;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+
+use super::canonical_floats;
 
 /// The kind of join, as pandas' `how` (plus the semi and anti joins).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -486,7 +488,7 @@ fn side_keys(
                 })?
             }
         };
-        arrays.push(canonical_floats(array)?);
+        arrays.push(canonical_floats(&array)?);
     }
     if let [array] = arrays.as_slice()
         && let Some(values) = widen_to_i64(array.as_ref())?
@@ -538,40 +540,6 @@ fn widen_to_i64(array: &dyn Array) -> Result<Option<ScalarBuffer<i64>>, ArrowErr
         DataType::UInt32 => widen::<UInt32Type>(array, i64::from),
         DataType::UInt64 => widen::<UInt64Type>(array, |v| v as i64),
         _ => Ok(None),
-    }
-}
-
-/// `array` with every NaN replaced by one NaN and `-0.0` by `0.0` if it is a float
-/// array (so equal keys have equal bits), else `array` itself.
-fn canonical_floats(array: ArrayRef) -> Result<ArrayRef, ArrowError> {
-    /// Rewrites the values of a float array of type `T`.
-    fn canonical<T: ArrowPrimitiveType>(
-        array: &dyn Array,
-        is_nan: impl Fn(T::Native) -> bool,
-        nan: T::Native,
-        zero: T::Native,
-    ) -> Result<ArrayRef, ArrowError> {
-        let array = array.as_primitive_opt::<T>().ok_or_else(|| {
-            ArrowError::ComputeError(format!("expected a {} array", T::DATA_TYPE))
-        })?;
-        let canonical = array.unary::<_, T>(|v| {
-            if is_nan(v) {
-                nan
-            } else if v == zero {
-                zero
-            } else {
-                v
-            }
-        });
-        Ok(Arc::new(canonical))
-    }
-    /// The native type of `Float16` arrays.
-    type F16 = <Float16Type as ArrowPrimitiveType>::Native;
-    match array.data_type() {
-        DataType::Float16 => canonical::<Float16Type>(&array, |v| v.is_nan(), F16::NAN, F16::ZERO),
-        DataType::Float32 => canonical::<Float32Type>(&array, f32::is_nan, f32::NAN, 0.0),
-        DataType::Float64 => canonical::<Float64Type>(&array, f64::is_nan, f64::NAN, 0.0),
-        _ => Ok(array),
     }
 }
 
@@ -937,6 +905,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::missing_docs_in_private_items)]
 
     use super::*;
+    use arrow_array::types::Float64Type;
     use arrow_array::{
         Float64Array, Int8Array, Int32Array, Int64Array, LargeStringArray, StringArray, UInt8Array,
         UInt64Array,
